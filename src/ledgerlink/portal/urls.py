@@ -1,0 +1,22 @@
+from django.urls import path
+
+from ledgerlink.portal.views import companies, outbox, requests, settings, users
+
+app_name = "portal"
+
+urlpatterns = [
+    path("companies/", companies.company_list, name="company-list"),
+    path("companies/new/", companies.company_create, name="company-create"),
+    path("companies/<int:pk>/", companies.company_detail, name="company-detail"),
+    path("companies/<int:pk>/edit/", companies.company_edit, name="company-edit"),
+    path("companies/<int:pk>/delete/", companies.company_delete, name="company-delete"),
+    path("companies/<int:pk>/request/", requests.request_data, name="request-data"),
+    path("requests/<int:pk>/revoke/", requests.request_revoke, name="request-revoke"),
+    path("requests/<int:pk>/reissue/", requests.request_reissue, name="request-reissue"),
+    path("settings/", settings.organisation_settings, name="settings"),
+    path("users/", users.user_list, name="users"),
+    path("users/<int:pk>/role/", users.user_change_role, name="user-role"),
+    path("users/<int:pk>/remove/", users.user_remove, name="user-remove"),
+    path("outbox/", outbox.outbox_list, name="outbox"),
+    path("outbox/<int:pk>/", outbox.outbox_detail, name="outbox-detail"),
+]
