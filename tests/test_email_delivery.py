@@ -1,0 +1,136 @@
+"""Email goes through Django's email framework: a real SMTP server, the queue, the outbox."""
+
+import email
+import email.policy
+import socket
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Message as MessageHandler
+from django.core import mail
+from django.urls import reverse
+
+from ledgerlink.notifications.models import EmailDelivery, OutboxMessage
+from ledgerlink.notifications.services import queue_email
+from ledgerlink.notifications.tasks import MAX_ATTEMPTS, deliver_email
+from ledgerlink.relationships import services
+
+
+class Collect(MessageHandler):
+    def __init__(self) -> None:
+        super().__init__(email.message.EmailMessage)
+        self.messages: list[email.message.Message] = []
+
+    def handle_message(self, message: email.message.Message) -> None:
+        self.messages.append(message)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def smtp_server():
+    handler = Collect()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, handler
+    controller.stop()
+
+
+def test_request_email_travels_through_a_real_smtp_server(
+    tenant, smtp_server, settings, django_capture_on_commit_callbacks
+):
+    controller, handler = smtp_server
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = controller.port
+    settings.DEFAULT_FROM_EMAIL = "Alpha Bank via ledgerlink <noreply@ledgerlink.test>"
+    with django_capture_on_commit_callbacks(execute=True):
+        issued = services.create_data_request(
+            organisation=tenant.org, company=tenant.company, actor=tenant.analyst,
+            wants_financials=True, wants_spend=False, delivery="email",
+        )
+    assert len(handler.messages) == 1
+    received = email.message_from_bytes(bytes(handler.messages[0]), policy=email.policy.default)
+    assert received["To"] == tenant.company.contact_email
+    assert received["Reply-To"] == tenant.analyst.email
+    assert "noreply@ledgerlink.test" in received["From"]
+    assert "financial statements" in received["Subject"]
+    text = received.get_body(preferencelist=("plain",)).get_content()
+    html = received.get_body(preferencelist=("html",)).get_content()
+    assert issued.url in text and issued.url in html
+    assert "Spend analysis" not in text
+    assert EmailDelivery.objects.get(organisation=tenant.org).status == "sent"
+
+
+def test_smtp_outage_keeps_the_email_queued_for_a_retry(tenant, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = free_port()  # nothing listens here
+    settings.EMAIL_TIMEOUT = 2
+    delivery = queue_email(organisation=tenant.org, to=["x@y.test"], subject="s", text="t")
+    result = deliver_email.call(delivery.pk)
+    delivery.refresh_from_db()
+    assert result == "failed"
+    assert delivery.status == "queued" and delivery.attempts == 1
+    assert "ConnectionRefusedError" in delivery.last_error
+    assert delivery.text_body == "t"  # kept until it is really sent
+
+
+def test_an_email_fails_for_good_after_the_last_attempt(tenant, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_PORT = free_port()
+    settings.EMAIL_HOST = "127.0.0.1"
+    delivery = queue_email(organisation=tenant.org, to=["x@y.test"], subject="s", text="t")
+    EmailDelivery.objects.filter(pk=delivery.pk).update(attempts=MAX_ATTEMPTS - 1)
+    deliver_email.call(delivery.pk)
+    delivery.refresh_from_db()
+    assert delivery.status == "failed"
+
+
+def test_a_sent_email_is_not_sent_twice(tenant):
+    delivery = queue_email(organisation=tenant.org, to=["x@y.test"], subject="s", text="t")
+    assert deliver_email.call(delivery.pk) == "sent"
+    assert deliver_email.call(delivery.pk) == "skipped"
+    assert len(mail.outbox) == 1
+
+
+def test_rolled_back_changes_send_nothing(tenant, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        try:
+            with transaction.atomic():
+                queue_email(organisation=tenant.org, to=["x@y.test"], subject="s", text="t")
+                raise RuntimeError("boom")
+        except RuntimeError:
+            pass
+    assert callbacks == [] and mail.outbox == []
+
+
+def test_outbox_backend_captures_mail_per_organisation(
+    analyst_client, tenant, other_tenant, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "ledgerlink.notifications.backends.OutboxEmailBackend"
+    settings.LEDGERLINK_OUTBOX_ENABLED = True
+    with django_capture_on_commit_callbacks(execute=True):
+        for t in (tenant, other_tenant):
+            services.create_data_request(
+                organisation=t.org, company=t.company, actor=t.admin,
+                wants_financials=False, wants_spend=True, delivery="email",
+            )
+    mine = OutboxMessage.objects.get(organisation=tenant.org)
+    assert "Start here" in mine.text_body and mine.html_body.startswith("<!doctype html>")
+    page = analyst_client.get(reverse("portal:outbox")).content.decode()
+    assert tenant.company.contact_email in page
+    assert other_tenant.company.contact_email not in page
+    detail = analyst_client.get(reverse("portal:outbox-detail", args=[mine.pk]))
+    assert 'href="http://testserver/r/' in detail.content.decode()
+
+
+def test_outbox_page_is_absent_when_real_email_is_configured(analyst_client, settings):
+    settings.LEDGERLINK_OUTBOX_ENABLED = False
+    assert analyst_client.get(reverse("portal:outbox")).status_code == 404
