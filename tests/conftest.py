@@ -28,24 +28,41 @@ class Tenant:
 def make_tenant(name: str, slug: str) -> Tenant:
     org = create_organisation(name=name, slug=slug)
     admin = create_member(
-        organisation=org, email=f"admin@{slug}.test", role=Role.ADMIN, password=PASSWORD,
+        organisation=org,
+        email=f"admin@{slug}.test",
+        role=Role.ADMIN,
+        password=PASSWORD,
         full_name=f"{name} Admin",
     ).user
     analyst = create_member(
-        organisation=org, email=f"analyst@{slug}.test", role=Role.ANALYST, password=PASSWORD,
+        organisation=org,
+        email=f"analyst@{slug}.test",
+        role=Role.ANALYST,
+        password=PASSWORD,
         full_name=f"{name} Analyst",
     ).user
     viewer = create_member(
-        organisation=org, email=f"viewer@{slug}.test", role=Role.VIEWER, password=PASSWORD,
+        organisation=org,
+        email=f"viewer@{slug}.test",
+        role=Role.VIEWER,
+        password=PASSWORD,
         full_name=f"{name} Viewer",
     ).user
     company = relationships.create_company(
-        organisation=org, actor=admin, name=f"{name} Client Ltd", contact_name="Cleo Client",
-        contact_email=f"cleo@client-of-{slug}.test", analysts=[analyst],
+        organisation=org,
+        actor=admin,
+        name=f"{name} Client Ltd",
+        contact_name="Cleo Client",
+        contact_email=f"cleo@client-of-{slug}.test",
+        analysts=[analyst],
     )
     entity = relationships.create_company(
-        organisation=org, actor=admin, name=f"{name} Client Entity", contact_name="",
-        contact_email="", parent=company,
+        organisation=org,
+        actor=admin,
+        name=f"{name} Client Entity",
+        contact_name="",
+        contact_email="",
+        parent=company,
     )
     return Tenant(org, admin, analyst, viewer, company, entity)
 
@@ -60,8 +77,12 @@ def other_tenant(db: None) -> Tenant:
     """A second organisation whose objects must never be reachable from the first."""
     tenant = make_tenant("Beta Bank", "beta")
     relationships.create_data_request(
-        organisation=tenant.org, company=tenant.company, actor=tenant.admin,
-        wants_financials=True, wants_spend=True, delivery=Delivery.EMAIL,
+        organisation=tenant.org,
+        company=tenant.company,
+        actor=tenant.admin,
+        wants_financials=True,
+        wants_spend=True,
+        delivery=Delivery.EMAIL,
     )
     return tenant
 

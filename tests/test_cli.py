@@ -21,16 +21,24 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     """An environment like a fresh shell's: none of the test settings leak in."""
-    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", str(tmp_path)),
-           "LEDGERLINK_VAR_DIR": str(tmp_path / "var")}
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": os.environ.get("HOME", str(tmp_path)),
+        "LEDGERLINK_VAR_DIR": str(tmp_path / "var"),
+    }
     env.update(extra)
     return env
 
 
 def run_cli(args, env, timeout=120):
     return subprocess.run(
-        [sys.executable, "-m", "ledgerlink.cli", *args], env=env, cwd=ROOT,
-        capture_output=True, text=True, timeout=timeout, check=False,
+        [sys.executable, "-m", "ledgerlink.cli", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
 
 
@@ -39,15 +47,41 @@ def test_createorg_and_createuser(db, capsys):
     assert Organisation.objects.get(slug="gamma").name == "Gamma Bank"
     assert main(["createorg", "Gamma Again", "--slug", "gamma"]) == 2
     assert "already exists" in capsys.readouterr().err
-    assert main(["createuser", "ana@gamma.test", "--org", "gamma", "--role", "analyst",
-                 "--password", "a sufficiently long one"]) == 0
+    assert (
+        main(
+            [
+                "createuser",
+                "ana@gamma.test",
+                "--org",
+                "gamma",
+                "--role",
+                "analyst",
+                "--password",
+                "a sufficiently long one",
+            ]
+        )
+        == 0
+    )
     member = Membership.objects.get(user__email="ana@gamma.test")
     assert member.role == "analyst" and member.user.check_password("a sufficiently long one")
     assert main(["createuser", "bob@gamma.test", "--org", "gamma", "--role", "viewer"]) == 0
     assert "Password: " in capsys.readouterr().out  # generated and shown once
     assert main(["createuser", "c@gamma.test", "--org", "nope", "--role", "viewer"]) == 2
-    assert main(["createuser", "c@gamma.test", "--org", "gamma", "--role", "viewer",
-                 "--password", "short"]) == 2
+    assert (
+        main(
+            [
+                "createuser",
+                "c@gamma.test",
+                "--org",
+                "gamma",
+                "--role",
+                "viewer",
+                "--password",
+                "short",
+            ]
+        )
+        == 2
+    )
     with pytest.raises(SystemExit):
         main(["createuser", "c@gamma.test", "--org", "gamma", "--role", "overlord"])
 
@@ -89,7 +123,10 @@ def test_demo_command_serves_the_portal_until_interrupted(tmp_path):
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "ledgerlink.cli", "demo", "--port", str(port)],
-        env=clean_env(tmp_path), cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        env=clean_env(tmp_path),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
     )
     try:
@@ -128,7 +165,10 @@ PRODUCTION_ENV = {
 def test_check_deploy_is_clean_with_production_settings(tmp_path):
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        env=clean_env(tmp_path, **PRODUCTION_ENV), cwd=ROOT, capture_output=True, text=True,
+        env=clean_env(tmp_path, **PRODUCTION_ENV),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -137,7 +177,10 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
 def test_migrations_match_the_models(tmp_path):
     result = subprocess.run(
         [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
-        env=clean_env(tmp_path, SECRET_KEY=PRODUCTION_ENV["SECRET_KEY"]), cwd=ROOT,
-        capture_output=True, text=True, check=False,
+        env=clean_env(tmp_path, SECRET_KEY=PRODUCTION_ENV["SECRET_KEY"]),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -76,8 +76,12 @@ def test_edit_company_records_what_changed(analyst_client, tenant):
     url = reverse("portal:company-edit", args=[tenant.company.pk])
     response = analyst_client.post(
         url,
-        {"name": "Renamed Ltd", "contact_name": "Cleo Client",
-         "contact_email": tenant.company.contact_email, "analysts": []},
+        {
+            "name": "Renamed Ltd",
+            "contact_name": "Cleo Client",
+            "contact_email": tenant.company.contact_email,
+            "analysts": [],
+        },
     )
     assert response.status_code == 302
     tenant.company.refresh_from_db()
@@ -91,8 +95,12 @@ def test_delete_asks_for_confirmation_then_deletes_entities_and_requests(
     analyst_client, tenant, other_tenant
 ):
     services.create_data_request(
-        organisation=tenant.org, company=tenant.company, actor=tenant.admin,
-        wants_financials=True, wants_spend=True, delivery="email",
+        organisation=tenant.org,
+        company=tenant.company,
+        actor=tenant.admin,
+        wants_financials=True,
+        wants_spend=True,
+        delivery="email",
     )
     url = reverse("portal:company-delete", args=[tenant.company.pk])
     confirm = analyst_client.get(url)
@@ -109,8 +117,12 @@ def test_delete_asks_for_confirmation_then_deletes_entities_and_requests(
 
 def test_detail_page_shows_entities_requests_and_activity(viewer_client, tenant):
     services.create_data_request(
-        organisation=tenant.org, company=tenant.company, actor=tenant.admin,
-        wants_financials=True, wants_spend=False, delivery="email",
+        organisation=tenant.org,
+        company=tenant.company,
+        actor=tenant.admin,
+        wants_financials=True,
+        wants_spend=False,
+        delivery="email",
     )
     body = viewer_client.get(
         reverse("portal:company-detail", args=[tenant.company.pk])
@@ -123,8 +135,13 @@ def test_detail_page_shows_entities_requests_and_activity(viewer_client, tenant)
 
 def make_companies(org, count, **extra):
     Company.objects.bulk_create(
-        Company(organisation=org, name=f"Company {i:05d}", contact_name="C",
-                contact_email=f"c{i}@x.test", **extra)
+        Company(
+            organisation=org,
+            name=f"Company {i:05d}",
+            contact_name="C",
+            contact_email=f"c{i}@x.test",
+            **extra,
+        )
         for i in range(count)
     )
 
@@ -146,8 +163,12 @@ def test_filter_by_analyst(viewer_client, tenant):
 def test_filter_by_request_status_including_expired(viewer_client, tenant):
     make_companies(tenant.org, 2)
     issued = services.create_data_request(
-        organisation=tenant.org, company=tenant.company, actor=tenant.admin,
-        wants_financials=True, wants_spend=False, delivery="email",
+        organisation=tenant.org,
+        company=tenant.company,
+        actor=tenant.admin,
+        wants_financials=True,
+        wants_spend=False,
+        delivery="email",
     )
     url = reverse("portal:company-list")
 
@@ -199,8 +220,13 @@ def make_companies_with_requests(tenant, count):
     companies = list(Company.objects.filter(organisation=tenant.org, name__startswith="Company"))
     now = timezone.now()
     requests = DataRequest.objects.bulk_create(
-        DataRequest(organisation=tenant.org, company=c, wants_spend=True, delivery="email",
-                    expires_at=now + timedelta(days=30))
+        DataRequest(
+            organisation=tenant.org,
+            company=c,
+            wants_spend=True,
+            delivery="email",
+            expires_at=now + timedelta(days=30),
+        )
         for c in companies[::2]
     )
     for company, data_request in zip(companies[::2], requests, strict=True):

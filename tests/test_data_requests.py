@@ -71,13 +71,16 @@ def test_no_data_type_ticked_shows_an_error(analyst_client, tenant):
     body = response.content.decode()
     assert "There is a problem" in body
     assert "Select Financials, Spend analysis or both" in body
-    assert not DataRequest.objects.exists() or not DataRequest.objects.filter(
-        company=tenant.company
-    ).exists()
+    assert (
+        not DataRequest.objects.exists()
+        or not DataRequest.objects.filter(company=tenant.company).exists()
+    )
 
 
 def test_copy_link_shows_the_link_once(analyst_client, tenant, client):
-    response = analyst_client.post(request_url(tenant), {"data_types": ["spend"], "delivery": "link"})
+    response = analyst_client.post(
+        request_url(tenant), {"data_types": ["spend"], "delivery": "link"}
+    )
     body = response.content.decode()
     url = re.search(r'value="http://testserver(/r/[\w-]+/)"', body).group(1)
     assert client.get(url).status_code == 200
@@ -90,7 +93,9 @@ def test_copy_link_is_hidden_and_refused_when_switched_off(analyst_client, tenan
     tenant.org.allow_copy_link = False
     tenant.org.save()
     assert "Copy link" not in analyst_client.get(request_url(tenant)).content.decode()
-    response = analyst_client.post(request_url(tenant), {"data_types": ["spend"], "delivery": "link"})
+    response = analyst_client.post(
+        request_url(tenant), {"data_types": ["spend"], "delivery": "link"}
+    )
     assert response.status_code == 400
     assert not DataRequest.objects.filter(company=tenant.company).exists()
 
@@ -121,12 +126,18 @@ def test_revoke_and_reissue_from_the_company_page(
         .order_by("pk")
         .values_list("action", flat=True)
     )
-    assert actions[-4:] == ["request.created", "request.revoked", "request.reissued",
-                            "request.opened"]
+    assert actions[-4:] == [
+        "request.created",
+        "request.revoked",
+        "request.reissued",
+        "request.opened",
+    ]
 
 
 def test_opened_status_is_visible_in_the_portal(analyst_client, tenant, client):
-    response = analyst_client.post(request_url(tenant), {"data_types": ["spend"], "delivery": "link"})
+    response = analyst_client.post(
+        request_url(tenant), {"data_types": ["spend"], "delivery": "link"}
+    )
     url = re.search(r'value="http://testserver(/r/[\w-]+/)"', response.content.decode()).group(1)
     client.get(url)
     detail = analyst_client.get(reverse("portal:company-detail", args=[tenant.company.pk]))

@@ -50,8 +50,12 @@ def test_request_email_travels_through_a_real_smtp_server(
     settings.DEFAULT_FROM_EMAIL = "Alpha Bank via ledgerlink <noreply@ledgerlink.test>"
     with django_capture_on_commit_callbacks(execute=True):
         issued = services.create_data_request(
-            organisation=tenant.org, company=tenant.company, actor=tenant.analyst,
-            wants_financials=True, wants_spend=False, delivery="email",
+            organisation=tenant.org,
+            company=tenant.company,
+            actor=tenant.analyst,
+            wants_financials=True,
+            wants_spend=False,
+            delivery="email",
         )
     assert len(handler.messages) == 1
     received = email.message_from_bytes(bytes(handler.messages[0]), policy=email.policy.default)
@@ -119,8 +123,12 @@ def test_outbox_backend_captures_mail_per_organisation(
     with django_capture_on_commit_callbacks(execute=True):
         for t in (tenant, other_tenant):
             services.create_data_request(
-                organisation=t.org, company=t.company, actor=t.admin,
-                wants_financials=False, wants_spend=True, delivery="email",
+                organisation=t.org,
+                company=t.company,
+                actor=t.admin,
+                wants_financials=False,
+                wants_spend=True,
+                delivery="email",
             )
     mine = OutboxMessage.objects.get(organisation=tenant.org)
     assert "Start here" in mine.text_body and mine.html_body.startswith("<!doctype html>")

@@ -45,7 +45,10 @@ def test_admin_saves_settings_and_an_audit_event_lists_changes(admin_client, ten
     assert tenant.org.link_lifetime_days == 14
     event = AuditEvent.objects.get(action="organisation.settings_changed")
     assert set(event.data["changed"]) == {
-        "name", "primary_colour", "allow_multi_entity", "link_lifetime_days"
+        "name",
+        "primary_colour",
+        "allow_multi_entity",
+        "link_lifetime_days",
     }
 
 
@@ -58,8 +61,11 @@ def test_low_contrast_colour_is_rejected_with_the_ratio(admin_client, tenant):
 
 
 def test_link_lifetime_must_be_between_1_and_90_days(admin_client, tenant):
-    for value, message in (("0", "at least 1 day"), ("91", "90 days or fewer"),
-                           ("ten", "whole number")):
+    for value, message in (
+        ("0", "at least 1 day"),
+        ("91", "90 days or fewer"),
+        ("ten", "whole number"),
+    ):
         body = admin_client.post(URL, form_data(link_lifetime_days=value)).content.decode()
         assert message in body
     tenant.org.refresh_from_db()

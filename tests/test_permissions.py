@@ -47,13 +47,17 @@ def test_role_matrix(role, name, tenant, other_tenant, settings):
     user = {Role.VIEWER: tenant.viewer, Role.ANALYST: tenant.analyst, Role.ADMIN: tenant.admin}[
         role
     ]
-    from ledgerlink.relationships import services
     from ledgerlink.notifications.models import OutboxMessage
+    from ledgerlink.relationships import services
     from ledgerlink.tenancy.models import Membership
 
     issued = services.create_data_request(
-        organisation=tenant.org, company=tenant.company, actor=tenant.admin,
-        wants_financials=True, wants_spend=False, delivery="email",
+        organisation=tenant.org,
+        company=tenant.company,
+        actor=tenant.admin,
+        wants_financials=True,
+        wants_spend=False,
+        delivery="email",
     )
     pk = {
         "company-detail": tenant.company.pk,
@@ -63,7 +67,10 @@ def test_role_matrix(role, name, tenant, other_tenant, settings):
         "request-revoke": issued.data_request.pk,
         "request-reissue": issued.data_request.pk,
         "outbox-detail": OutboxMessage.objects.create(
-            organisation=tenant.org, from_email="a@a.test", to="b@b.test", subject="s",
+            organisation=tenant.org,
+            from_email="a@a.test",
+            to="b@b.test",
+            subject="s",
             text_body="t",
         ).pk,
         "user-role": Membership.objects.get(organisation=tenant.org, user=tenant.viewer).pk,
@@ -72,8 +79,10 @@ def test_role_matrix(role, name, tenant, other_tenant, settings):
     url = reverse(f"portal:{name}", args=[pk] if pk else [])
     client = login(user)
     post_only = name in ("request-revoke", "request-reissue", "user-role", "user-remove")
-    response = client.post(url, {"delivery": "email", "role": "viewer"}) if post_only else (
-        client.get(url)
+    response = (
+        client.post(url, {"delivery": "email", "role": "viewer"})
+        if post_only
+        else (client.get(url))
     )
     allowed = RANK[role] >= RANK[EXPECTED_ROLE[name]]
     if allowed:

@@ -17,9 +17,11 @@ OBJECT_FOR_URL = {
     "request-reissue": lambda t: DataRequest.objects.get(company=t.company).pk,
     "user-role": lambda t: Membership.objects.get(organisation=t.org, user=t.analyst).pk,
     "user-remove": lambda t: Membership.objects.get(organisation=t.org, user=t.analyst).pk,
-    "outbox-detail": lambda t: OutboxMessage.objects.create(
-        organisation=t.org, from_email="x@x.test", to="y@y.test", subject="s", text_body="b"
-    ).pk,
+    "outbox-detail": lambda t: (
+        OutboxMessage.objects.create(
+            organisation=t.org, from_email="x@x.test", to="y@y.test", subject="s", text_body="b"
+        ).pk
+    ),
 }
 
 
@@ -41,8 +43,12 @@ def test_other_organisations_objects_answer_404(name, method, admin_client, othe
     url = reverse(f"portal:{name}", args=[OBJECT_FOR_URL[name](other_tenant)])
     before = (DataRequest.objects.count(), Membership.objects.count())
     response = getattr(admin_client, method)(url, {"delivery": "email", "role": "viewer"})
-    if method == "get" and name in ("request-revoke", "request-reissue", "user-role",
-                                    "user-remove"):
+    if method == "get" and name in (
+        "request-revoke",
+        "request-reissue",
+        "user-role",
+        "user-remove",
+    ):
         assert response.status_code == 405  # POST-only views never act on GET
     else:
         assert response.status_code == 404

@@ -18,8 +18,12 @@ def test_tokens_have_at_least_128_bits_and_are_unique():
 
 def issue(tenant, delivery=Delivery.EMAIL):
     return services.create_data_request(
-        organisation=tenant.org, company=tenant.company, actor=tenant.analyst,
-        wants_financials=False, wants_spend=True, delivery=delivery,
+        organisation=tenant.org,
+        company=tenant.company,
+        actor=tenant.analyst,
+        wants_financials=False,
+        wants_spend=True,
+        delivery=delivery,
     )
 
 
@@ -73,9 +77,7 @@ def test_reissue_replaces_the_link_and_restarts_its_lifetime(tenant, client):
         expires_at=timezone.now() + timedelta(days=1)
     )
     issued.data_request.refresh_from_db()
-    again = services.reissue_link(
-        data_request=issued.data_request, actor=tenant.admin, send=False
-    )
+    again = services.reissue_link(data_request=issued.data_request, actor=tenant.admin, send=False)
     assert again.token != issued.token
     assert again.data_request.status == RequestStatus.SENT  # no longer revoked
     assert client.get(f"/r/{again.token}/").status_code == 200

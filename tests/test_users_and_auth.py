@@ -59,8 +59,9 @@ def test_password_reset_for_unknown_email_sends_nothing_and_looks_the_same(db):
     assert mail.outbox == []
 
 
-def test_admin_invites_a_user_who_joins_with_the_role(admin_client, tenant,
-                                                      django_capture_on_commit_callbacks):
+def test_admin_invites_a_user_who_joins_with_the_role(
+    admin_client, tenant, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(
             reverse("portal:users"), {"email": "New.Person@Alpha.test", "role": "viewer"}

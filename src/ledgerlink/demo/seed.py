@@ -20,7 +20,7 @@ from ledgerlink.tenancy.services import create_member, create_organisation
 
 DEMO_ORG_SLUG = "northbank"
 DEMO_EMAIL = "demo@ledgerlink.test"
-DEMO_PASSWORD = "ledgerlink-demo-2026"
+DEMO_PASSWORD = "ledgerlink-demo-2026"  # noqa: S105 - printed by `ledgerlink demo`, loopback only
 
 # (name, contact, email, state) – state picks request status and data status.
 COMPANIES = [
@@ -43,29 +43,46 @@ def seed_demo() -> Organisation:
         return existing
     org = create_organisation(name="Northbank Commercial", slug=DEMO_ORG_SLUG)
     admin = create_member(
-        organisation=org, email=DEMO_EMAIL, role=Role.ADMIN, password=DEMO_PASSWORD,
+        organisation=org,
+        email=DEMO_EMAIL,
+        role=Role.ADMIN,
+        password=DEMO_PASSWORD,
         full_name="Demo Admin",
     ).user
     analyst = create_member(
-        organisation=org, email="sam.analyst@ledgerlink.test", role=Role.ANALYST,
-        password=DEMO_PASSWORD, full_name="Sam Analyst",
+        organisation=org,
+        email="sam.analyst@ledgerlink.test",
+        role=Role.ANALYST,
+        password=DEMO_PASSWORD,
+        full_name="Sam Analyst",
     ).user
     create_member(
-        organisation=org, email="vic.viewer@ledgerlink.test", role=Role.VIEWER,
-        password=DEMO_PASSWORD, full_name="Vic Viewer",
+        organisation=org,
+        email="vic.viewer@ledgerlink.test",
+        role=Role.VIEWER,
+        password=DEMO_PASSWORD,
+        full_name="Vic Viewer",
     )
     now = timezone.now()
     for index, (name, contact, email, state) in enumerate(COMPANIES):
         company = relationships.create_company(
-            organisation=org, actor=admin, name=name, contact_name=contact, contact_email=email,
+            organisation=org,
+            actor=admin,
+            name=name,
+            contact_name=contact,
+            contact_email=email,
             description=f"Demo client – {state.replace('_', ' ')}.",
             analysts=[analyst] if index % 2 else [admin, analyst],
         )
         if state == "new":
             continue
         issued = relationships.create_data_request(
-            organisation=org, company=company, actor=admin, wants_financials=index % 3 != 1,
-            wants_spend=True, delivery=Delivery.EMAIL,
+            organisation=org,
+            company=company,
+            actor=admin,
+            wants_financials=index % 3 != 1,
+            wants_spend=True,
+            delivery=Delivery.EMAIL,
         )
         _apply_state(company, issued.data_request, state, now)
     return org
@@ -107,11 +124,15 @@ def _apply_state(company: Company, data_request: DataRequest, state: str, now: d
     if state in ("in_progress", "completed", "reauth"):
         for entity_name, entity_status in (
             (f"{company.name.split()[0]} UK Ltd", provision),
-            (f"{company.name.split()[0]} Ireland DAC", ProvisionStatus.CONNECTING
-             if state == "in_progress" else provision),
+            (
+                f"{company.name.split()[0]} Ireland DAC",
+                ProvisionStatus.CONNECTING if state == "in_progress" else provision,
+            ),
         ):
             Company.objects.create(
-                organisation=company.organisation, parent=company, name=entity_name,
+                organisation=company.organisation,
+                parent=company,
+                name=entity_name,
                 provision_status=entity_status,
                 last_synced_at=company.last_synced_at,
             )

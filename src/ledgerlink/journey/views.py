@@ -43,7 +43,7 @@ def landing(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @cache_control(max_age=3600, public=True)
-def org_logo(request: HttpRequest, slug: str) -> HttpResponse:
+def org_logo(request: HttpRequest, slug: str) -> FileResponse:
     organisation = get_object_or_404(Organisation, slug=slug)
     if not organisation.logo:
         raise Http404("No logo")

@@ -26,7 +26,7 @@ class OutboxEmailBackend(BaseEmailBackend):
                 organisation_id=int(org_id) if org_id and org_id.isdigit() else None,
                 from_email=message.from_email,
                 to=", ".join(message.to),
-                subject=message.subject,
+                subject=str(message.subject),
                 text_body=str(message.body),
                 html_body=html,
             )

@@ -68,6 +68,10 @@ def send_email(
         context = {**branding_context(organisation), **context}
     subject, text, html = render_email(template, context)
     return queue_email(
-        organisation=organisation, to=to, subject=subject, text=text, html=html,
+        organisation=organisation,
+        to=to,
+        subject=subject,
+        text=text,
+        html=html,
         reply_to=reply_to,
     )

@@ -47,8 +47,12 @@ def deliver_email(delivery_id: int) -> str:
             if delivery.attempts >= MAX_ATTEMPTS:
                 delivery.status = EmailDelivery.Status.FAILED
             delivery.save(update_fields=["attempts", "last_error", "status"])
-            logger.warning("Email %s failed (attempt %s): %s", delivery.pk, delivery.attempts,
-                           delivery.last_error)
+            logger.warning(
+                "Email %s failed (attempt %s): %s",
+                delivery.pk,
+                delivery.attempts,
+                delivery.last_error,
+            )
             if delivery.status == EmailDelivery.Status.QUEUED:
                 retry_in = timedelta(seconds=30 * 4 ** (delivery.attempts - 1))
                 transaction.on_commit(lambda: _retry(delivery_id, retry_in))

@@ -25,8 +25,8 @@ class PortalForm(forms.Form):
             self.fields[name].error_messages["required"] = message
 
 
-class AnalystChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: User) -> str:  # type: ignore[override]
+class AnalystChoiceField(forms.ModelMultipleChoiceField[User]):
+    def label_from_instance(self, obj: User) -> str:
         return obj.display_name
 
 
@@ -38,7 +38,9 @@ class CompanyForm(PortalForm):
     contact_name = forms.CharField(label="Contact name", max_length=200)
     contact_email = forms.EmailField(
         label="Contact email",
-        error_messages={"invalid": "Enter an email address in the right format, like name@example.com"},
+        error_messages={
+            "invalid": "Enter an email address in the right format, like name@example.com"
+        },
     )
     analysts = AnalystChoiceField(
         label="Assigned analysts (optional)",
@@ -128,9 +130,9 @@ class OrganisationSettingsForm(PortalForm):
         logo = self.cleaned_data.get("logo")
         if logo and logo.size > MAX_LOGO_BYTES:
             raise ValidationError("The logo must be smaller than 1 MB")
-        if logo and getattr(logo, "image", None) is not None:
-            if logo.image.format not in ("PNG", "JPEG", "GIF"):
-                raise ValidationError("The logo must be a PNG, JPEG or GIF")
+        image = getattr(logo, "image", None) if logo else None
+        if image is not None and image.format not in ("PNG", "JPEG", "GIF"):
+            raise ValidationError("The logo must be a PNG, JPEG or GIF")
         return logo
 
     @classmethod
@@ -151,7 +153,9 @@ class OrganisationSettingsForm(PortalForm):
 class InviteForm(PortalForm):
     email = forms.EmailField(
         label="Email address",
-        error_messages={"invalid": "Enter an email address in the right format, like name@example.com"},
+        error_messages={
+            "invalid": "Enter an email address in the right format, like name@example.com"
+        },
     )
     role = forms.ChoiceField(label="Role", choices=Role.choices, initial=Role.ANALYST)
     required_messages = {"email": "Enter the email address of the person to invite"}

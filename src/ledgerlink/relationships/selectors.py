@@ -66,9 +66,9 @@ def get_company(organisation: Organisation, pk: int) -> Company:
 
 
 def company_entities(company: Company) -> QuerySet[Company]:
-    return Company.objects.filter(
-        organisation_id=company.organisation_id, parent=company
-    ).order_by("name")
+    return Company.objects.filter(organisation_id=company.organisation_id, parent=company).order_by(
+        "name"
+    )
 
 
 def company_requests(company: Company) -> QuerySet[DataRequest]:

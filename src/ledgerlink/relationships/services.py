@@ -139,8 +139,14 @@ def link_url(token: str) -> str:
 
 
 def email_context(
-    *, organisation: Organisation, company: Company, wants_financials: bool, wants_spend: bool,
-    url: str, sender: User | None, expires_at: Any,
+    *,
+    organisation: Organisation,
+    company: Company,
+    wants_financials: bool,
+    wants_spend: bool,
+    url: str,
+    sender: User | None,
+    expires_at: Any,
 ) -> dict[str, Any]:
     return {
         "org": organisation,
@@ -263,7 +269,10 @@ def revoke_data_request(
 
 @transaction.atomic
 def reissue_link(
-    *, data_request: DataRequest, actor: User | None, send: bool,
+    *,
+    data_request: DataRequest,
+    actor: User | None,
+    send: bool,
     request: HttpRequest | None = None,
 ) -> IssuedRequest:
     """Replace the request's link with a new one and restart its lifetime."""

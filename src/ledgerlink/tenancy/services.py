@@ -117,7 +117,10 @@ def find_invitation(token: str) -> Invitation | None:
 
 @transaction.atomic
 def accept_invitation(
-    *, invitation: Invitation, full_name: str, password: str,
+    *,
+    invitation: Invitation,
+    full_name: str,
+    password: str,
     request: HttpRequest | None = None,
 ) -> User:
     if not invitation.is_pending:
@@ -205,7 +208,7 @@ def update_settings(
             changed.append(name)
     if remove_logo and organisation.logo:
         organisation.logo.delete(save=False)
-        organisation.logo = ""  # type: ignore[assignment]
+        organisation.logo = ""
         changed.append("logo")
     if logo is not None:
         organisation.logo.save(f"{organisation.slug}-{new_token()[:8]}.png", logo, save=False)

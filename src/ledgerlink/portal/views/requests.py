@@ -68,9 +68,7 @@ def request_data(request: HttpRequest, pk: int) -> HttpResponse:
     if delivery == Delivery.EMAIL:
         messages.success(request, f"Request emailed to {company.contact_email}.")
         return redirect("portal:company-detail", pk=company.pk)
-    return render(
-        request, "portal/requests/link.html", {"company": company, "issued": issued}
-    )
+    return render(request, "portal/requests/link.html", {"company": company, "issued": issued})
 
 
 @require_POST

@@ -7,92 +7,218 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('tenancy', '0001_initial'),
+        ("tenancy", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Company',
+            name="Company",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('contact_name', models.CharField(blank=True, max_length=200)),
-                ('contact_email', models.EmailField(blank=True, max_length=254)),
-                ('provision_status', models.CharField(blank=True, choices=[('', 'Not requested'), ('awaiting_client', 'Awaiting client'), ('connecting', 'Connecting'), ('connected', 'Connected'), ('syncing', 'Syncing'), ('data_available', 'Data available'), ('needs_reauthorisation', 'Needs re-authorisation'), ('failed', 'Failed')], default='', max_length=30)),
-                ('last_synced_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('analysts', models.ManyToManyField(blank=True, related_name='assigned_companies', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='companies', to='tenancy.organisation')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='entities', to='relationships.company')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                ("contact_name", models.CharField(blank=True, max_length=200)),
+                ("contact_email", models.EmailField(blank=True, max_length=254)),
+                (
+                    "provision_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Not requested"),
+                            ("awaiting_client", "Awaiting client"),
+                            ("connecting", "Connecting"),
+                            ("connected", "Connected"),
+                            ("syncing", "Syncing"),
+                            ("data_available", "Data available"),
+                            ("needs_reauthorisation", "Needs re-authorisation"),
+                            ("failed", "Failed"),
+                        ],
+                        default="",
+                        max_length=30,
+                    ),
+                ),
+                ("last_synced_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "analysts",
+                    models.ManyToManyField(
+                        blank=True, related_name="assigned_companies", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="companies",
+                        to="tenancy.organisation",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="entities",
+                        to="relationships.company",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'companies',
-                'ordering': ['name', 'pk'],
+                "verbose_name_plural": "companies",
+                "ordering": ["name", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='DataRequest',
+            name="DataRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('wants_financials', models.BooleanField(default=False)),
-                ('wants_spend', models.BooleanField(default=False)),
-                ('delivery', models.CharField(choices=[('email', 'Email'), ('link', 'Copied link')], max_length=10)),
-                ('sent_to', models.EmailField(blank=True, max_length=254)),
-                ('status', models.CharField(choices=[('sent', 'Sent'), ('opened', 'Opened'), ('in_progress', 'In progress'), ('completed', 'Completed'), ('revoked', 'Revoked')], default='sent', max_length=20)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('expires_at', models.DateTimeField()),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('first_opened_at', models.DateTimeField(blank=True, null=True)),
-                ('view_count', models.PositiveIntegerField(default=0)),
-                ('company', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='data_requests', to='relationships.company')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='data_requests', to='tenancy.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("wants_financials", models.BooleanField(default=False)),
+                ("wants_spend", models.BooleanField(default=False)),
+                (
+                    "delivery",
+                    models.CharField(
+                        choices=[("email", "Email"), ("link", "Copied link")], max_length=10
+                    ),
+                ),
+                ("sent_to", models.EmailField(blank=True, max_length=254)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("sent", "Sent"),
+                            ("opened", "Opened"),
+                            ("in_progress", "In progress"),
+                            ("completed", "Completed"),
+                            ("revoked", "Revoked"),
+                        ],
+                        default="sent",
+                        max_length=20,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("expires_at", models.DateTimeField()),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                ("first_opened_at", models.DateTimeField(blank=True, null=True)),
+                ("view_count", models.PositiveIntegerField(default=0)),
+                (
+                    "company",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="data_requests",
+                        to="relationships.company",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="data_requests",
+                        to="tenancy.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.AddField(
-            model_name='company',
-            name='latest_request',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='relationships.datarequest'),
+            model_name="company",
+            name="latest_request",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="relationships.datarequest",
+            ),
         ),
         migrations.CreateModel(
-            name='LinkView',
+            name="LinkView",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('viewed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('user_agent', models.CharField(blank=True, max_length=300)),
-                ('data_request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='views', to='relationships.datarequest')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("viewed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("user_agent", models.CharField(blank=True, max_length=300)),
+                (
+                    "data_request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="views",
+                        to="relationships.datarequest",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='RequestLink',
+            name="RequestLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token_hash', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('replaced_at', models.DateTimeField(blank=True, null=True)),
-                ('data_request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='links', to='relationships.datarequest')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("token_hash", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("replaced_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "data_request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="links",
+                        to="relationships.datarequest",
+                    ),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='datarequest',
-            constraint=models.CheckConstraint(condition=models.Q(('wants_financials', True), ('wants_spend', True), _connector='OR'), name='request_asks_for_something'),
+            model_name="datarequest",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("wants_financials", True), ("wants_spend", True), _connector="OR"
+                ),
+                name="request_asks_for_something",
+            ),
         ),
         migrations.AddIndex(
-            model_name='company',
-            index=models.Index(fields=['organisation', 'parent', 'name'], name='relationshi_organis_20e73a_idx'),
+            model_name="company",
+            index=models.Index(
+                fields=["organisation", "parent", "name"], name="relationshi_organis_20e73a_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='company',
-            index=models.Index(fields=['organisation', 'created_at'], name='relationshi_organis_644ecd_idx'),
+            model_name="company",
+            index=models.Index(
+                fields=["organisation", "created_at"], name="relationshi_organis_644ecd_idx"
+            ),
         ),
     ]
