@@ -2,6 +2,7 @@
 
 import email
 import email.policy
+import logging
 import socket
 
 import pytest
@@ -33,6 +34,8 @@ def free_port() -> int:
 
 @pytest.fixture
 def smtp_server():
+    # aiosmtpd logs from its own thread, which can outlive pytest's log capture.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     handler = Collect()
     controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
