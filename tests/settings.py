@@ -8,6 +8,8 @@ import tempfile
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key-" + "x7Qp2Lm9Rv4Tz8Kd3Wn6Yb1Hc5Jf0Gs" * 2)
 os.environ.setdefault("LEDGERLINK_HTTPS", "false")
+os.environ.setdefault("LEDGERLINK_ENCRYPTION_KEYS", "u0e6Xo3iVnA2bJ0w8m3cS0xq9Vd2fT5kH7pL1yR4gZc=")
+os.environ.setdefault("SANDBOX_CONTROL_ENABLED", "true")
 os.environ.setdefault("EMAIL_BACKEND", "locmem")
 os.environ.setdefault("LEDGERLINK_TASKS_BACKEND", "immediate")
 os.environ.setdefault("LEDGERLINK_BASE_URL", "http://testserver")

@@ -99,7 +99,11 @@ def test_demo_seed_has_companies_in_every_state_and_is_idempotent(db):
 
 
 def test_migrate_uses_the_embedded_sqlite_database_without_database_url(tmp_path):
-    env = clean_env(tmp_path, SECRET_KEY="s" * 10 + "Kq2!vB7xZ0pL" * 4)
+    env = clean_env(
+        tmp_path,
+        SECRET_KEY="s" * 10 + "Kq2!vB7xZ0pL" * 4,
+        LEDGERLINK_ENCRYPTION_KEYS=PRODUCTION_ENV["LEDGERLINK_ENCRYPTION_KEYS"],
+    )
     result = run_cli(["migrate"], env)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "var" / "ledgerlink.sqlite3").stat().st_size > 0
@@ -159,6 +163,7 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "ledgerlink.bank.example",
     "DATABASE_URL": "postgres://ledgerlink@127.0.0.1:5432/ledgerlink",
     "EMAIL_HOST": "smtp.bank.example",
+    "LEDGERLINK_ENCRYPTION_KEYS": "u0e6Xo3iVnA2bJ0w8m3cS0xq9Vd2fT5kH7pL1yR4gZc=",
 }
 
 
@@ -177,7 +182,11 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
 def test_migrations_match_the_models(tmp_path):
     result = subprocess.run(
         [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
-        env=clean_env(tmp_path, SECRET_KEY=PRODUCTION_ENV["SECRET_KEY"]),
+        env=clean_env(
+            tmp_path,
+            SECRET_KEY=PRODUCTION_ENV["SECRET_KEY"],
+            LEDGERLINK_ENCRYPTION_KEYS=PRODUCTION_ENV["LEDGERLINK_ENCRYPTION_KEYS"],
+        ),
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -34,6 +34,14 @@ def _demo_environment(port: int) -> None:
         key_file.chmod(0o600)
     os.environ.setdefault("LEDGERLINK_VAR_DIR", str(var))
     os.environ.setdefault("SECRET_KEY", key_file.read_text().strip())
+    fernet_file = var / "encryption_key"
+    if not fernet_file.exists():
+        from cryptography.fernet import Fernet
+
+        fernet_file.write_text(Fernet.generate_key().decode())
+        fernet_file.chmod(0o600)
+    os.environ.setdefault("LEDGERLINK_ENCRYPTION_KEYS", fernet_file.read_text().strip())
+    os.environ.setdefault("SANDBOX_CONTROL_ENABLED", "true")
     os.environ.setdefault("EMAIL_BACKEND", "outbox")
     os.environ.setdefault("LEDGERLINK_HTTPS", "false")
     os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")

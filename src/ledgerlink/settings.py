@@ -45,6 +45,11 @@ INSTALLED_APPS = [
     "ledgerlink.tenancy",
     "ledgerlink.audit",
     "ledgerlink.relationships",
+    "ledgerlink.ledger",
+    "ledgerlink.connectors",
+    "ledgerlink.sync",
+    "ledgerlink.imports",
+    "ledgerlink.sandbox",
     "ledgerlink.notifications",
     "ledgerlink.journey",
     "ledgerlink.portal",
@@ -186,6 +191,29 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 LEDGERLINK_OUTBOX_ENABLED = EMAIL_BACKEND.endswith("OutboxEmailBackend")
+
+# OAuth tokens are encrypted at rest with these Fernet keys (comma-separated, newest first);
+# `ledgerlink rotate-keys` re-encrypts everything with the first. Generate one with
+# `python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`.
+LEDGERLINK_ENCRYPTION_KEYS = env_list("LEDGERLINK_ENCRYPTION_KEYS", [])
+if not LEDGERLINK_ENCRYPTION_KEYS:
+    raise ConfigurationError(
+        "Environment variable LEDGERLINK_ENCRYPTION_KEYS is required: one or more Fernet keys."
+    )
+
+# The built-in sandbox accounting platform (served by this server under /sandbox/).
+LEDGERLINK_SANDBOX_ENABLED = env_bool("LEDGERLINK_SANDBOX_ENABLED", True)
+LEDGERLINK_SANDBOX_URL = env_str("LEDGERLINK_SANDBOX_URL", LEDGERLINK_BASE_URL + "/sandbox")
+SANDBOX_CLIENT_ID = env_str("SANDBOX_CLIENT_ID", "ledgerlink-sandbox")
+SANDBOX_CLIENT_SECRET = env_str("SANDBOX_CLIENT_SECRET", "sandbox-secret")
+# Lets tests and the demo inject faults into the sandbox over HTTP. Never in production.
+SANDBOX_CONTROL_ENABLED = env_bool("SANDBOX_CONTROL_ENABLED", False)
+
+# Sync engine: a run's lease must be renewed within this many seconds or the sweeper
+# hands the run to another worker.
+LEDGERLINK_SYNC_LEASE_SECONDS = env_int("LEDGERLINK_SYNC_LEASE_SECONDS", 120, minimum=2)
+LEDGERLINK_SWEEP_INTERVAL_SECONDS = env_int("LEDGERLINK_SWEEP_INTERVAL_SECONDS", 30, minimum=1)
+LEDGERLINK_SYNC_MAX_RETRIES = env_int("LEDGERLINK_SYNC_MAX_RETRIES", 8, minimum=0)
 
 LOGGING = {
     "version": 1,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.http import require_POST
 
 from ledgerlink.relationships.services import LinkState, record_link_view, resolve_link
 from ledgerlink.tenancy.models import Organisation
@@ -51,3 +52,68 @@ def org_logo(request: HttpRequest, slug: str) -> FileResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'"
     return response
+
+
+# --- connecting accounting software (the journey issue adds the steps around these) ---------
+
+
+def _callback_uri(request: HttpRequest) -> str:
+    from django.conf import settings
+    from django.urls import reverse
+
+    return settings.LEDGERLINK_BASE_URL + reverse("journey:connect-callback")
+
+
+@require_POST
+def connect_start(request: HttpRequest, token: str, platform: str) -> HttpResponse:
+    """Start OAuth at the platform for the requested company (or one of its entities)."""
+    from django.shortcuts import redirect
+
+    from ledgerlink.connectors import registry
+    from ledgerlink.connectors.services import start_authorisation
+    from ledgerlink.relationships.models import Company
+
+    resolved = resolve_link(token)
+    if resolved.state is not LinkState.VALID or resolved.data_request is None:
+        return landing(request, token)
+    data_request = resolved.data_request
+    if platform not in {c.key for c in registry.available()}:
+        raise Http404("Unknown software")
+    company = data_request.company
+    entity_id = request.POST.get("entity", "")
+    if entity_id:
+        company = get_object_or_404(
+            Company.objects.filter(organisation_id=data_request.organisation_id, parent=company),
+            pk=entity_id if entity_id.isdigit() else 0,
+        )
+    url = start_authorisation(
+        company=company,
+        platform=platform,
+        redirect_uri=_callback_uri(request),
+        data_request=data_request,
+    )
+    return redirect(url)
+
+
+@never_cache
+def connect_callback(request: HttpRequest) -> HttpResponse:
+    """Where the platform sends the client back. Single-use state; repeat visits are safe."""
+    from ledgerlink.connectors.services import AuthorisationFailed, finish_authorisation
+    from ledgerlink.sync.engine import start_sync
+
+    try:
+        authorised = finish_authorisation(
+            state=request.GET.get("state", ""),
+            code=request.GET.get("code", ""),
+            error=request.GET.get("error", ""),
+        )
+    except AuthorisationFailed as failure:
+        return render(request, "journey/connect_failed.html", {"message": str(failure)}, status=400)
+    connection = authorised.connection
+    if not authorised.repeated:
+        start_sync(connection)
+    return render(
+        request,
+        "journey/connected.html",
+        {"connection": connection, "org": connection.organisation},
+    )

@@ -1,0 +1,298 @@
+"""Connecting a company to a platform: OAuth start/finish, token refresh, disconnect."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ledgerlink.audit.services import record
+from ledgerlink.connectors import crypto, registry
+from ledgerlink.connectors.base import AuthorisationError, Connector, TokenSet
+from ledgerlink.connectors.models import Connection, ConnectionStatus, OAuthState
+from ledgerlink.relationships.models import Company, DataRequest
+from ledgerlink.tenancy.tokens import hash_token
+
+logger = logging.getLogger(__name__)
+STATE_LIFETIME = timedelta(minutes=30)
+# Refresh this long before the access token expires, so a page fetch never starts stale.
+REFRESH_MARGIN = timedelta(seconds=60)
+
+
+class AuthorisationFailed(Exception):
+    """The client's authorisation did not complete; the message is safe to show them."""
+
+
+class AlreadyLinked(AuthorisationFailed):
+    """This platform organisation is already connected to another company of the org."""
+
+
+def start_authorisation(
+    *,
+    company: Company,
+    platform: str,
+    redirect_uri: str,
+    data_request: DataRequest | None = None,
+    connection: Connection | None = None,
+) -> str:
+    """Return the platform's authorisation URL; PKCE verifier and state stay server-side."""
+    connector = registry.get(platform)
+    state = secrets.token_urlsafe(32)
+    verifier = secrets.token_urlsafe(64)
+    OAuthState.objects.create(
+        state_hash=hash_token(state),
+        organisation_id=company.organisation_id,
+        company=company,
+        data_request=data_request,
+        platform=platform,
+        code_verifier_encrypted=crypto.encrypt(verifier),
+        redirect_uri=redirect_uri,
+        connection=connection,
+        expires_at=timezone.now() + STATE_LIFETIME,
+    )
+    return connector.authorisation_url(
+        redirect_uri=redirect_uri, state=state, code_verifier=verifier
+    )
+
+
+def _claim_state(state: str) -> OAuthState:
+    """Single use: the first callback with this state wins; replays are refused."""
+    now = timezone.now()
+    pending = (
+        OAuthState.objects.select_related("company", "data_request")
+        .filter(state_hash=hash_token(state or ""))
+        .first()
+    )
+    if pending is None:
+        raise AuthorisationFailed("This authorisation was not started here. Start again.")
+    claimed = OAuthState.objects.filter(
+        pk=pending.pk, used_at__isnull=True, expires_at__gt=now
+    ).update(used_at=now)
+    if not claimed:
+        raise AuthorisationFailed("This authorisation has expired or was already used.")
+    return pending
+
+
+@dataclass(frozen=True)
+class Authorised:
+    connection: Connection
+    created: bool
+    repeated: bool = False  # the same callback seen again: nothing new happened
+
+
+def finish_authorisation(*, state: str, code: str = "", error: str = "") -> Authorised:
+    done = (
+        OAuthState.objects.select_related("connection")
+        .filter(state_hash=hash_token(state or ""), used_at__isnull=False, connection__isnull=False)
+        .first()
+    )
+    if done is not None and done.connection is not None:
+        # A repeated callback (refresh, back button) shows the same success, no second link.
+        return Authorised(done.connection, created=False, repeated=True)
+    pending = _claim_state(state)
+    connector = registry.get(pending.platform)
+    if error or not code:
+        reason = (
+            "You did not allow access."
+            if error == "access_denied"
+            else ("The accounting software did not complete the authorisation.")
+        )
+        record(
+            organisation=pending.company.organisation,
+            actor=None,
+            actor_kind="client",
+            action="connection.denied",
+            summary=f"Authorisation at {connector.name} failed: {error or 'no code'}",
+            company_id=pending.company_id,
+        )
+        raise AuthorisationFailed(reason)
+    try:
+        token = connector.exchange_code(
+            code=code,
+            redirect_uri=pending.redirect_uri,
+            code_verifier=crypto.decrypt(pending.code_verifier_encrypted),
+        )
+        tenants = connector.tenants(token)
+    except AuthorisationError as failure:
+        raise AuthorisationFailed(
+            "The accounting software refused the authorisation. Try again."
+        ) from failure
+    if not tenants:
+        raise AuthorisationFailed("Your login does not give access to any organisation.")
+    tenant = tenants[0]
+    return _store_connection(pending, connector, token, tenant.id, tenant.name)
+
+
+@transaction.atomic
+def _store_connection(
+    pending: OAuthState, connector: Connector, token: TokenSet, tenant_id: str, tenant_name: str
+) -> Authorised:
+    organisation_id = pending.company.organisation_id
+    existing = pending.connection or (
+        Connection.objects.select_for_update()
+        .filter(organisation_id=organisation_id, platform=connector.key, tenant_id=tenant_id)
+        .exclude(status=ConnectionStatus.DISCONNECTED)
+        .first()
+    )
+    if existing is not None and existing.company_id != pending.company_id:
+        raise AlreadyLinked(
+            f"{tenant_name} is already connected for another company. "
+            "Choose a different organisation in your accounting software."
+        )
+    connection = existing or Connection(
+        organisation_id=organisation_id,
+        company=pending.company,
+        data_request=pending.data_request,
+        platform=connector.key,
+    )
+    created = existing is None
+    if existing is not None and existing.tenant_id != tenant_id:
+        raise AuthorisationFailed(
+            f"You chose {tenant_name}, but this entity is connected to "
+            f"{existing.tenant_name}. Choose {existing.tenant_name} to reconnect."
+        )
+    connection.tenant_id = tenant_id
+    connection.tenant_name = tenant_name
+    connection.status = ConnectionStatus.CONNECTED
+    connection.last_error = ""
+    _set_token(connection, token)
+    try:
+        with transaction.atomic():
+            connection.save()
+    except IntegrityError:
+        raise AlreadyLinked(f"{tenant_name} is already connected.") from None
+    OAuthState.objects.filter(pk=pending.pk).update(connection=connection)
+    record(
+        organisation=pending.company.organisation,
+        actor=None,
+        actor_kind="client",
+        action="connection.created" if created else "connection.reauthorised",
+        summary=f"Connected to {connector.name} ({tenant_name})",
+        company_id=pending.company.parent_id or pending.company_id,
+        target=connection,
+    )
+    return Authorised(connection, created)
+
+
+def _set_token(connection: Connection, token: TokenSet) -> None:
+    connection.access_token_encrypted = crypto.encrypt(token.access_token)
+    # Some platforms omit a new refresh token on refresh: keep the old one then.
+    if token.refresh_token:
+        connection.refresh_token_encrypted = crypto.encrypt(token.refresh_token)
+    connection.token_expires_at = token.expires_at
+    connection.scope = token.scope
+
+
+def token_of(connection: Connection) -> TokenSet:
+    return TokenSet(
+        access_token=crypto.decrypt(connection.access_token_encrypted),
+        refresh_token=crypto.decrypt(connection.refresh_token_encrypted),
+        expires_at=connection.token_expires_at,
+        scope=connection.scope,
+    )
+
+
+def fresh_token(connection: Connection, *, force: bool = False) -> TokenSet:
+    """A usable access token, refreshing it first when it is (about to be) expired.
+
+    Only one refresh per connection runs at a time: the connection row is locked, and a
+    worker that waited re-reads the row and uses the token the other worker just got
+    (refresh tokens rotate, so refreshing twice would invalidate the first result).
+    """
+    current = token_of(connection)
+    if not force and not _expiring(connection):
+        return current
+    connector = registry.get(connection.platform)
+    with transaction.atomic():
+        locked = Connection.objects.select_for_update().get(pk=connection.pk)
+        if locked.access_token_encrypted != connection.access_token_encrypted or (
+            not force and not _expiring(locked)
+        ):
+            _copy_token_fields(locked, connection)
+            return token_of(locked)
+        try:
+            token = connector.refresh(token_of(locked))
+        except AuthorisationError as failure:
+            mark_needs_reauthorisation(locked, str(failure))
+            _copy_token_fields(locked, connection)
+            raise
+        _set_token(locked, token)
+        locked.last_refreshed_at = timezone.now()
+        locked.save()
+        _copy_token_fields(locked, connection)
+        return token
+
+
+def _expiring(connection: Connection) -> bool:
+    expires = connection.token_expires_at
+    return expires is not None and expires - REFRESH_MARGIN <= timezone.now()
+
+
+def _copy_token_fields(source: Connection, target: Connection) -> None:
+    for name in (
+        "access_token_encrypted",
+        "refresh_token_encrypted",
+        "token_expires_at",
+        "scope",
+        "status",
+        "last_refreshed_at",
+    ):
+        setattr(target, name, getattr(source, name))
+
+
+def mark_needs_reauthorisation(connection: Connection, reason: str) -> None:
+    Connection.objects.filter(pk=connection.pk).update(
+        status=ConnectionStatus.NEEDS_REAUTHORISATION,
+        last_error=reason[:2000],
+        updated_at=timezone.now(),
+    )
+    connection.status = ConnectionStatus.NEEDS_REAUTHORISATION
+    Company.objects.filter(pk=connection.company_id).update(
+        provision_status=ConnectionStatus.NEEDS_REAUTHORISATION
+    )
+    record(
+        organisation=connection.organisation,
+        actor=None,
+        actor_kind="system",
+        action="connection.needs_reauthorisation",
+        summary=f"{connection.tenant_name or connection.platform} needs re-authorisation",
+        company_id=connection.company.parent_id or connection.company_id,
+        target=connection,
+    )
+
+
+def disconnect(connection: Connection, *, actor: object = None) -> None:
+    """Revoke at the platform (best effort) and erase the stored secrets."""
+    connector = registry.get(connection.platform)
+    try:
+        connector.revoke(token_of(connection))
+    except Exception as failure:  # the local erase must happen even if revocation fails
+        logger.warning("Revoking %s at %s failed: %s", connection.pk, connector.key, failure)
+    Connection.objects.filter(pk=connection.pk).update(
+        status=ConnectionStatus.DISCONNECTED,
+        access_token_encrypted="",
+        refresh_token_encrypted="",
+        token_expires_at=None,
+        updated_at=timezone.now(),
+    )
+
+
+def rotate_keys() -> int:
+    """Re-encrypt every stored secret with the newest key; returns how many rows changed."""
+    changed = 0
+    for connection in Connection.objects.exclude(access_token_encrypted="").iterator():
+        Connection.objects.filter(pk=connection.pk).update(
+            access_token_encrypted=crypto.rotate(connection.access_token_encrypted),
+            refresh_token_encrypted=crypto.rotate(connection.refresh_token_encrypted),
+        )
+        changed += 1
+    for state in OAuthState.objects.filter(used_at__isnull=True).iterator():
+        OAuthState.objects.filter(pk=state.pk).update(
+            code_verifier_encrypted=crypto.rotate(state.code_verifier_encrypted)
+        )
+        changed += 1
+    return changed
