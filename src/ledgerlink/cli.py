@@ -10,6 +10,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ledgerlink.tenancy.models import Organisation
 
 
 def _var_dir() -> Path:
@@ -132,12 +136,107 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return subprocess.call(_gunicorn_command(args.host, args.port, args.workers))
 
 
-def cmd_worker(_: argparse.Namespace) -> int:
+def _start_sweeper(interval: float) -> None:
+    """Hand runs whose worker died back to the queue, every `interval` seconds."""
+    import logging
+    import threading
+
+    from django.db import close_old_connections
+
+    from ledgerlink.sync.engine import sweep
+
+    def loop() -> None:
+        while True:
+            time.sleep(interval)
+            try:
+                sweep()
+            except Exception:  # a failed sweep is retried at the next interval
+                logging.getLogger(__name__).exception("sweep failed")
+            finally:
+                close_old_connections()
+
+    threading.Thread(target=loop, name="ledgerlink-sweeper", daemon=True).start()
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
     _setup_django()
+    from django.conf import settings
     from django.core.management import call_command
 
-    call_command("db_worker", interval=1.0, no_startup_delay=True)
+    if not args.no_sweeper:
+        _start_sweeper(settings.LEDGERLINK_SWEEP_INTERVAL_SECONDS)
+    call_command("db_worker", interval=args.interval, no_startup_delay=True)
     return 0
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    """Sync a company's connection now, in this process, printing progress."""
+    _setup_django()
+    from ledgerlink.connectors.models import Connection, ConnectionStatus
+    from ledgerlink.sync import engine
+    from ledgerlink.sync.models import SyncRun
+
+    org = _find_org(args.org)
+    if org is None:
+        return 2
+    connections = list(
+        Connection.objects.filter(organisation=org, company__name=args.company)
+        .exclude(status=ConnectionStatus.DISCONNECTED)
+        .select_related("company")
+    )
+    if not connections:
+        print(
+            f"Error: {args.company!r} has no connection to an accounting platform in {org.slug}.",
+            file=sys.stderr,
+        )
+        return 2
+    exit_code = 0
+    for connection in connections:
+        run = engine.start_sync(connection, full=args.full, enqueue=False)
+        print(f"Syncing {connection.company.name} from {connection} (run {run.pk})", flush=True)
+        started = time.monotonic()
+
+        def progress(sync_run: SyncRun) -> None:
+            parts = [f"{dt} {state['records']}" for dt, state in sync_run.progress.items()]
+            print("  " + ", ".join(parts), flush=True)
+
+        result = engine.run(run.pk, on_page=progress)
+        if result is None:
+            print("Another worker is running this sync already.", file=sys.stderr)
+            exit_code = 1
+            continue
+        elapsed = time.monotonic() - started
+        print(
+            f"{result.status} in {elapsed:.1f}s: {result.records_total} records"
+            + (f" ({result.message})" if result.message else ""),
+            flush=True,
+        )
+        if result.status != "succeeded":
+            exit_code = 1
+    return exit_code
+
+
+def cmd_rotate_keys(_: argparse.Namespace) -> int:
+    _setup_django()
+    from ledgerlink.connectors.services import rotate_keys
+
+    print(f"Re-encrypted {rotate_keys()} stored secrets with the first key.")
+    return 0
+
+
+def _find_org(slug: str | None) -> Organisation | None:
+    from ledgerlink.tenancy.models import Organisation
+
+    if slug:
+        org = Organisation.objects.filter(slug=slug).first()
+        if org is None:
+            print(f"Error: no organisation with slug {slug!r}", file=sys.stderr)
+        return org
+    orgs = list(Organisation.objects.all()[:2])
+    if len(orgs) != 1:
+        print("Error: name the organisation with --org SLUG", file=sys.stderr)
+        return None
+    return orgs[0]
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -197,8 +296,28 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
     serve.set_defaults(func=cmd_serve)
 
-    worker = sub.add_parser("worker", help="run a background task worker")
+    worker = sub.add_parser("worker", help="run a background task worker (and the sweeper)")
+    worker.add_argument("--interval", type=float, default=1.0, help="seconds between polls")
+    worker.add_argument("--no-sweeper", action="store_true", help="do not sweep stale runs")
     worker.set_defaults(func=cmd_worker)
+
+    sync = sub.add_parser("sync", help="sync a company's accounting data now")
+    sync.add_argument("--company", required=True, help="company name")
+    sync.add_argument("--org", help="organisation slug (default: the only one)")
+    sync.add_argument("--full", action="store_true", help="read everything, not only changes")
+    sync.set_defaults(func=cmd_sync)
+
+    rotate = sub.add_parser("rotate-keys", help="re-encrypt stored secrets with the newest key")
+    rotate.set_defaults(func=cmd_rotate_keys)
+
+    import importlib
+
+    try:
+        imports_cli = importlib.import_module("ledgerlink.imports.cli")
+    except ImportError:  # the file-import commands are optional
+        pass
+    else:
+        imports_cli.add_import_command(sub)
 
     migrate = sub.add_parser("migrate", help="create or update the database tables")
     migrate.set_defaults(func=cmd_migrate)

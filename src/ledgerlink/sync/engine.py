@@ -89,7 +89,8 @@ def start_sync(
     from ledgerlink.sync.tasks import run_sync
 
     with transaction.atomic():
-        Connection.objects.select_for_update().filter(pk=connection.pk).first()
+        # Lock the connection so two callers cannot both start a run; read its state fresh.
+        connection = Connection.objects.select_for_update().get(pk=connection.pk)
         active = SyncRun.objects.filter(
             connection=connection,
             status__in=[SyncStatus.QUEUED, SyncStatus.RUNNING, SyncStatus.PAUSED],
