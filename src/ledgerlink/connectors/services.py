@@ -207,24 +207,24 @@ def fresh_token(connection: Connection, *, force: bool = False) -> TokenSet:
     if not force and not _expiring(connection):
         return current
     connector = registry.get(connection.platform)
-    with transaction.atomic():
-        locked = Connection.objects.select_for_update().get(pk=connection.pk)
-        if locked.access_token_encrypted != connection.access_token_encrypted or (
-            not force and not _expiring(locked)
-        ):
-            _copy_token_fields(locked, connection)
-            return token_of(locked)
-        try:
+    try:
+        with transaction.atomic():
+            locked = Connection.objects.select_for_update().get(pk=connection.pk)
+            if locked.access_token_encrypted != connection.access_token_encrypted or (
+                not force and not _expiring(locked)
+            ):
+                _copy_token_fields(locked, connection)
+                return token_of(locked)
             token = connector.refresh(token_of(locked))
-        except AuthorisationError as failure:
-            mark_needs_reauthorisation(locked, str(failure))
+            _set_token(locked, token)
+            locked.last_refreshed_at = timezone.now()
+            locked.save()
             _copy_token_fields(locked, connection)
-            raise
-        _set_token(locked, token)
-        locked.last_refreshed_at = timezone.now()
-        locked.save()
-        _copy_token_fields(locked, connection)
-        return token
+            return token
+    except AuthorisationError as failure:
+        # Recorded after the rollback of the refresh transaction, so it sticks.
+        mark_needs_reauthorisation(connection, str(failure))
+        raise
 
 
 def _expiring(connection: Connection) -> bool:

@@ -1,0 +1,152 @@
+"""Connecting: single-use OAuth state with PKCE, encrypted tokens, refresh lock, re-linking."""
+
+import threading
+import time
+from datetime import timedelta
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from cryptography.fernet import Fernet
+from django.db import connection as db_connection
+from django.utils import timezone
+
+from ledgerlink.connectors import crypto, services
+from ledgerlink.connectors.base import AuthorisationError, TokenSet
+from ledgerlink.connectors.models import Connection, ConnectionStatus, OAuthState
+from ledgerlink.relationships.models import ProvisionStatus
+
+from ..sync.fake import FakeConnector, install
+
+
+@pytest.fixture
+def fake():
+    connector = FakeConnector()
+    install(connector)
+    return connector
+
+
+def start(tenant, company=None):
+    url = services.start_authorisation(
+        company=company or tenant.company,
+        platform="fake",
+        redirect_uri="https://ledgerlink.test/connect/callback/",
+    )
+    return parse_qs(urlparse(url).query)["state"][0]
+
+
+def test_state_is_single_use_and_stored_hashed(fake, tenant, other_tenant):
+    state = start(tenant)
+    stored = OAuthState.objects.get()
+    assert state not in stored.state_hash
+    assert len(crypto.decrypt(stored.code_verifier_encrypted)) >= 43  # PKCE: 43–128 chars
+    authorised = services.finish_authorisation(state=state, code="abc")
+    assert authorised.created
+    again = services.finish_authorisation(state=state, code="abc")
+    assert again.repeated and again.connection.pk == authorised.connection.pk
+    assert Connection.objects.count() == 1
+
+
+def test_unknown_or_expired_state_is_refused(fake, tenant):
+    with pytest.raises(services.AuthorisationFailed):
+        services.finish_authorisation(state="forged", code="abc")
+    state = start(tenant)
+    OAuthState.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    with pytest.raises(services.AuthorisationFailed, match="expired"):
+        services.finish_authorisation(state=state, code="abc")
+    assert not Connection.objects.exists()
+
+
+def test_denied_authorisation_is_reported_and_recorded(fake, tenant):
+    state = start(tenant)
+    with pytest.raises(services.AuthorisationFailed, match="did not allow"):
+        services.finish_authorisation(state=state, error="access_denied")
+    assert not Connection.objects.exists()
+    from ledgerlink.audit.models import AuditEvent
+
+    assert AuditEvent.objects.filter(action="connection.denied").exists()
+
+
+def test_tokens_are_encrypted_at_rest(fake, tenant):
+    connection = services.finish_authorisation(state=start(tenant), code="abc").connection
+    with db_connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM connectors_connection")
+        dump = repr(cursor.fetchall())
+    assert "access-1" not in dump and "refresh-1" not in dump
+    assert services.token_of(connection).access_token == "access-1"
+
+
+def test_the_same_platform_tenant_cannot_be_linked_to_two_companies(fake, tenant):
+    services.finish_authorisation(state=start(tenant), code="abc")
+    with pytest.raises(services.AlreadyLinked):
+        services.finish_authorisation(state=start(tenant, tenant.entity), code="abc")
+    assert Connection.objects.count() == 1
+
+
+def test_reauthorising_repairs_the_same_connection(fake, tenant):
+    connection = services.finish_authorisation(state=start(tenant), code="abc").connection
+    services.mark_needs_reauthorisation(connection, "consent_revoked")
+    tenant.company.refresh_from_db()
+    assert tenant.company.provision_status == ProvisionStatus.NEEDS_REAUTHORISATION
+    again = services.finish_authorisation(state=start(tenant), code="new")
+    assert not again.created and again.connection.pk == connection.pk
+    assert again.connection.status == ConnectionStatus.CONNECTED
+
+
+def test_refresh_failure_with_a_revoked_grant_needs_reauthorisation(fake, tenant):
+    connection = services.finish_authorisation(state=start(tenant), code="abc").connection
+    fake.refresh_error = AuthorisationError("invalid_grant")
+    with pytest.raises(AuthorisationError):
+        services.fresh_token(connection, force=True)
+    connection.refresh_from_db()
+    assert connection.status == ConnectionStatus.NEEDS_REAUTHORISATION
+
+
+def test_key_rotation_re_encrypts_with_the_new_key(fake, tenant, settings):
+    connection = services.finish_authorisation(state=start(tenant), code="abc").connection
+    old_key = settings.LEDGERLINK_ENCRYPTION_KEYS[0]
+    new_key = Fernet.generate_key().decode()
+    settings.LEDGERLINK_ENCRYPTION_KEYS = [new_key, old_key]
+    assert services.rotate_keys() >= 1
+    settings.LEDGERLINK_ENCRYPTION_KEYS = [new_key]  # the old key can now be dropped
+    connection.refresh_from_db()
+    assert services.token_of(connection).refresh_token == "refresh-1"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_workers_refresh_only_once(fake, tenant):
+    if db_connection.vendor != "postgresql":
+        pytest.skip("row locks across threads need PostgreSQL (CI runs this)")
+    connection = Connection.objects.create(
+        organisation=tenant.org,
+        company=tenant.company,
+        platform="fake",
+        tenant_id="t",
+        access_token_encrypted=crypto.encrypt("old"),
+        refresh_token_encrypted=crypto.encrypt("refresh-0"),
+        token_expires_at=timezone.now(),
+    )
+    original_refresh = fake.refresh
+
+    def slow_refresh(token: TokenSet) -> TokenSet:
+        time.sleep(0.3)  # both workers arrive while the first refresh is in flight
+        return original_refresh(token)
+
+    fake.refresh = slow_refresh  # type: ignore[method-assign]
+    results: list[str] = []
+
+    def worker() -> None:
+        from django.db import connections
+
+        try:
+            own = Connection.objects.get(pk=connection.pk)
+            results.append(services.fresh_token(own).access_token)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert fake.refreshed == 1
+    assert results == ["access-r1"] * 4
