@@ -8,7 +8,7 @@ from ledgerlink.relationships.models import DataRequest
 from ledgerlink.tenancy.models import Role
 
 from .conftest import login
-from .test_tenant_isolation import portal_patterns
+from .test_tenant_isolation import POST_ONLY, make_connection, portal_patterns
 
 EXPECTED_ROLE = {
     "company-list": Role.VIEWER,
@@ -17,6 +17,8 @@ EXPECTED_ROLE = {
     "company-edit": Role.ANALYST,
     "company-delete": Role.ANALYST,
     "request-data": Role.ANALYST,
+    "company-sync-status": Role.VIEWER,
+    "connection-sync": Role.ANALYST,
     "request-revoke": Role.ANALYST,
     "request-reissue": Role.ANALYST,
     "outbox": Role.ANALYST,
@@ -64,6 +66,8 @@ def test_role_matrix(role, name, tenant, other_tenant, settings):
         "company-edit": tenant.company.pk,
         "company-delete": tenant.company.pk,
         "request-data": tenant.company.pk,
+        "company-sync-status": tenant.company.pk,
+        "connection-sync": make_connection(tenant).pk,
         "request-revoke": issued.data_request.pk,
         "request-reissue": issued.data_request.pk,
         "outbox-detail": OutboxMessage.objects.create(
@@ -78,7 +82,7 @@ def test_role_matrix(role, name, tenant, other_tenant, settings):
     }.get(name)
     url = reverse(f"portal:{name}", args=[pk] if pk else [])
     client = login(user)
-    post_only = name in ("request-revoke", "request-reissue", "user-role", "user-remove")
+    post_only = name in POST_ONLY
     response = (
         client.post(url, {"delivery": "email", "role": "viewer"})
         if post_only

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import URLPattern, get_resolver, reverse
 
+from ledgerlink.connectors.models import Connection
 from ledgerlink.notifications.models import OutboxMessage
 from ledgerlink.relationships.models import DataRequest
 from ledgerlink.tenancy.models import Membership
@@ -13,6 +14,8 @@ OBJECT_FOR_URL = {
     "company-edit": lambda t: t.company.pk,
     "company-delete": lambda t: t.company.pk,
     "request-data": lambda t: t.company.pk,
+    "company-sync-status": lambda t: t.company.pk,
+    "connection-sync": lambda t: make_connection(t).pk,
     "request-revoke": lambda t: DataRequest.objects.get(company=t.company).pk,
     "request-reissue": lambda t: DataRequest.objects.get(company=t.company).pk,
     "user-role": lambda t: Membership.objects.get(organisation=t.org, user=t.analyst).pk,
@@ -23,6 +26,18 @@ OBJECT_FOR_URL = {
         ).pk
     ),
 }
+
+
+def make_connection(t):
+    from .sync.fake import FakeConnector, install
+
+    install(FakeConnector())
+    return Connection.objects.get_or_create(
+        organisation=t.org, company=t.company, platform="fake", tenant_id=f"tenant-{t.org.slug}"
+    )[0]
+
+
+POST_ONLY = {"request-revoke", "request-reissue", "user-role", "user-remove", "connection-sync"}
 
 
 def portal_patterns() -> list[URLPattern]:
@@ -43,12 +58,7 @@ def test_other_organisations_objects_answer_404(name, method, admin_client, othe
     url = reverse(f"portal:{name}", args=[OBJECT_FOR_URL[name](other_tenant)])
     before = (DataRequest.objects.count(), Membership.objects.count())
     response = getattr(admin_client, method)(url, {"delivery": "email", "role": "viewer"})
-    if method == "get" and name in (
-        "request-revoke",
-        "request-reissue",
-        "user-role",
-        "user-remove",
-    ):
+    if method == "get" and name in POST_ONLY:
         assert response.status_code == 405  # POST-only views never act on GET
     else:
         assert response.status_code == 404

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ledgerlink.portal.views import companies, outbox, requests, settings, users
+from ledgerlink.portal.views import companies, outbox, requests, settings, sync, users
 
 app_name = "portal"
 
@@ -11,6 +11,8 @@ urlpatterns = [
     path("companies/<int:pk>/edit/", companies.company_edit, name="company-edit"),
     path("companies/<int:pk>/delete/", companies.company_delete, name="company-delete"),
     path("companies/<int:pk>/request/", requests.request_data, name="request-data"),
+    path("companies/<int:pk>/sync-status/", sync.sync_status, name="company-sync-status"),
+    path("connections/<int:pk>/sync/", sync.sync_now, name="connection-sync"),
     path("requests/<int:pk>/revoke/", requests.request_revoke, name="request-revoke"),
     path("requests/<int:pk>/reissue/", requests.request_reissue, name="request-reissue"),
     path("settings/", settings.organisation_settings, name="settings"),

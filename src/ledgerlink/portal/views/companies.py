@@ -17,6 +17,7 @@ from ledgerlink.portal.permissions import (
 )
 from ledgerlink.relationships import selectors, services
 from ledgerlink.relationships.models import DISPLAY_STATUS_LABELS
+from ledgerlink.sync.selectors import any_active, company_connections
 
 PAGE_SIZE = 50
 
@@ -75,12 +76,15 @@ def company_create(request: HttpRequest) -> HttpResponse:
 def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
     organisation = current_org(request)
     company = selectors.get_company(organisation, pk)
+    connections = company_connections(company)
     context = {
         "company": company,
         "analysts": company.analysts.order_by("full_name", "email"),
         "entities": selectors.company_entities(company),
         "requests": selectors.company_requests(company)[:20],
         "activity": company_activity(organisation, company.pk)[:50],
+        "connections": connections,
+        "connections_syncing": any_active(connections),
     }
     return render(request, "portal/companies/detail.html", context)
 
