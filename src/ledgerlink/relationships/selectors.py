@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -36,7 +37,19 @@ def company_list(
         .filter(parent__isnull=True)
         .select_related("latest_request")
         .prefetch_related(Prefetch("analysts", queryset=User.objects.order_by("full_name")))
-        .annotate(entity_count=Count("entities", distinct=True))
+        # A correlated subquery runs for the rows on the page only, not a GROUP BY of all.
+        .annotate(
+            entity_count=Coalesce(
+                Subquery(
+                    Company.objects.filter(parent=OuterRef("pk"))
+                    .order_by()
+                    .values("parent")
+                    .annotate(n=Count("pk"))
+                    .values("n")[:1]
+                ),
+                0,
+            )
+        )
     )
     if search:
         qs = qs.filter(
