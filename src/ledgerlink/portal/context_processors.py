@@ -5,7 +5,6 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-
 NAV_SECTIONS = {
     "company-list": "companies",
     "company-create": "companies",
