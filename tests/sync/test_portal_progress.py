@@ -17,8 +17,11 @@ from .fake import FakeConnector, install, sample_records
 def make_connection(tenant, company=None):
     install(FakeConnector(records=sample_records()))
     return Connection.objects.create(
-        organisation=tenant.org, company=company or tenant.company, platform="fake",
-        tenant_id="t-1", tenant_name="Fake Tenant Ltd",
+        organisation=tenant.org,
+        company=company or tenant.company,
+        platform="fake",
+        tenant_id="t-1",
+        tenant_name="Fake Tenant Ltd",
         access_token_encrypted=crypto.encrypt("a"),
         token_expires_at=timezone.now() + timedelta(hours=1),
     )

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, is_dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
+import orjson
 from django.db import models, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from ledgerlink.ledger import bulk
 from ledgerlink.ledger import models as m
 from ledgerlink.ledger.records import (
     AccountRecord,
@@ -60,27 +63,63 @@ class UpsertResult:
         return self
 
 
-def _row_fields(record: Any) -> dict[str, Any]:
-    data = {name: getattr(record, name) for name in record.__slots__}
-    data.pop("allocations", None)
-    data["source_modified_at"] = data.pop("modified_at", None)
-    if "lines" in data:
-        data["lines"] = [
-            {k: str(v) if k in ("amount", "tax_amount") else v for k, v in asdict(line).items()}
-            for line in data["lines"]
+class _Plan:
+    """How one ledger model's rows are written: columns, and how to read them off a record."""
+
+    def __init__(self, model: type[m.LedgerRecord]) -> None:
+        self.model = model
+        fields = [
+            f
+            for f in model._meta.concrete_fields
+            if not f.primary_key and not (isinstance(f, models.ForeignKey) and f.name != "company")
         ]
-    return data
+        self.fields = fields
+        self.columns = [f.column for f in fields]
+        self.update = [
+            f.column
+            for f in fields
+            if f.name not in ("company", "source", "source_id") and f.name not in KEEP_ON_UPDATE
+        ]
+        self.json_fields = {f.name for f in fields if isinstance(f, models.JSONField)}
+
+    def row(self, record: Any, company_id: int, source: str, now: datetime) -> tuple[Any, ...]:
+        values: list[Any] = []
+        for f in self.fields:
+            name = f.name
+            if name == "company":
+                values.append(company_id)
+            elif name == "source":
+                values.append(source)
+            elif name in ("synced_at", "first_seen_at"):
+                values.append(now)
+            elif name == "is_deleted":
+                values.append(False)
+            elif name == "source_modified_at":
+                values.append(record.modified_at)
+            elif name in self.json_fields:
+                values.append(_json(getattr(record, name)))
+            else:
+                value = getattr(record, name)
+                values.append("" if value is None and not f.null else value)
+        return tuple(values)
 
 
-def _update_fields(model: type[m.LedgerRecord]) -> list[str]:
-    return [
-        f.name
-        for f in model._meta.concrete_fields
-        if not f.primary_key
-        and f.name not in ("company", "source", "source_id")
-        and f.name not in KEEP_ON_UPDATE
-        and not (isinstance(f, models.ForeignKey) and f.name != "company")
-    ]
+def _json(value: Any) -> str:
+    if value and is_dataclass(value[0]):
+        value = [
+            {k: str(v) if isinstance(v, Decimal) else v for k, v in asdict(item).items()}
+            for item in value
+        ]
+    return orjson.dumps(value).decode()
+
+
+_PLANS: dict[type[m.LedgerRecord], _Plan] = {}
+
+
+def _plan(model: type[m.LedgerRecord]) -> _Plan:
+    if model not in _PLANS:
+        _PLANS[model] = _Plan(model)
+    return _PLANS[model]
 
 
 def upsert(
@@ -88,32 +127,26 @@ def upsert(
 ) -> UpsertResult:
     """Store one page of records. Safe to repeat: the same page twice changes nothing more."""
     model = MODEL_FOR[data_type]
+    plan = _plan(model)
     now = timezone.now()
     live = [r for r in records if not isinstance(r, Deleted)]
     tombstones = [r for r in records if isinstance(r, Deleted)]
     result = UpsertResult()
     with transaction.atomic():
         if live:
-            rows = [
-                model(
-                    company=company,
-                    source=source,
-                    synced_at=now,
-                    is_deleted=False,
-                    **_row_fields(r),
-                )
-                for r in live
-            ]
-            model._default_manager.bulk_create(
+            # The last version of a record wins when a page repeats a source id.
+            unique = {r.source_id: r for r in live}
+            rows = [plan.row(r, company.pk, source, now) for r in unique.values()]
+            bulk.upsert_rows(
+                model,
+                plan.columns,
                 rows,
-                batch_size=BATCH,
-                update_conflicts=True,
-                unique_fields=["company", "source", "source_id"],
-                update_fields=_update_fields(model),
+                conflict=["company_id", "source", "source_id"],
+                update=plan.update,
             )
             result.upserted = len(rows)
             if data_type == DataType.BILL_PAYMENTS:
-                _replace_allocations(company, source, live)  # type: ignore[arg-type]
+                _replace_allocations(company, source, list(unique.values()))  # type: ignore[arg-type]
         if tombstones:
             result.deleted = model._default_manager.filter(
                 company=company,
@@ -132,18 +165,14 @@ def _replace_allocations(
         ).values_list("source_id", "pk")
     )
     m.PaymentAllocation.objects.filter(payment_id__in=ids.values()).delete()
-    m.PaymentAllocation.objects.bulk_create(
-        (
-            m.PaymentAllocation(
-                payment_id=ids[p.source_id],
-                bill_source_id=a.bill_source_id,
-                amount=a.amount,
-                allocated_on=a.allocated_on or p.payment_date,
-            )
+    bulk.insert_rows(
+        m.PaymentAllocation,
+        ["payment_id", "bill_source_id", "amount", "allocated_on"],
+        [
+            (ids[p.source_id], a.bill_source_id, a.amount, a.allocated_on or p.payment_date)
             for p in payments
             for a in p.allocations
-        ),
-        batch_size=BATCH,
+        ],
     )
 
 
