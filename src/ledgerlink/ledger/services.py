@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, is_dataclass
+from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -17,6 +16,7 @@ from ledgerlink.ledger import bulk
 from ledgerlink.ledger import models as m
 from ledgerlink.ledger.records import (
     AccountRecord,
+    BillLine,
     BillPaymentRecord,
     BillRecord,
     CompanyInfoRecord,
@@ -82,33 +82,51 @@ class _Plan:
         ]
         self.json_fields = {f.name for f in fields if isinstance(f, models.JSONField)}
 
+        # One getter per column, decided once: building rows is the hot loop of a sync.
+        self.getters: list[tuple[int, str, bool]] = []
+        for f in fields:
+            kind = {
+                "company": 0,
+                "source": 1,
+                "synced_at": 2,
+                "first_seen_at": 2,
+                "is_deleted": 3,
+                "source_modified_at": 4,
+            }.get(f.name, 5 if f.name in self.json_fields else 6)
+            self.getters.append((kind, f.name, f.null))
+
     def row(self, record: Any, company_id: int, source: str, now: datetime) -> tuple[Any, ...]:
         values: list[Any] = []
-        for f in self.fields:
-            name = f.name
-            if name == "company":
-                values.append(company_id)
-            elif name == "source":
-                values.append(source)
-            elif name in ("synced_at", "first_seen_at"):
-                values.append(now)
-            elif name == "is_deleted":
-                values.append(False)
-            elif name == "source_modified_at":
-                values.append(record.modified_at)
-            elif name in self.json_fields:
-                values.append(_json(getattr(record, name)))
-            else:
+        append = values.append
+        for kind, name, nullable in self.getters:
+            if kind == 6:
                 value = getattr(record, name)
-                values.append("" if value is None and not f.null else value)
+                append("" if value is None and not nullable else value)
+            elif kind == 0:
+                append(company_id)
+            elif kind == 1:
+                append(source)
+            elif kind == 2:
+                append(now)
+            elif kind == 3:
+                append(False)
+            elif kind == 4:
+                append(record.modified_at)
+            else:
+                append(_json(getattr(record, name)))
         return tuple(values)
 
 
 def _json(value: Any) -> str:
-    if value and is_dataclass(value[0]):
+    if value and isinstance(value[0], BillLine):
         value = [
-            {k: str(v) if isinstance(v, Decimal) else v for k, v in asdict(item).items()}
-            for item in value
+            {
+                "description": line.description,
+                "account_source_id": line.account_source_id,
+                "amount": str(line.amount),
+                "tax_amount": str(line.tax_amount),
+            }
+            for line in value
         ]
     return orjson.dumps(value).decode()
 
