@@ -33,10 +33,14 @@ def landing(request: HttpRequest, token: str) -> HttpResponse:
     data_request = resolved.data_request
     if request.method == "GET":
         record_link_view(data_request, user_agent=request.META.get("HTTP_USER_AGENT", ""))
+    from ledgerlink.connectors import registry
+
     context = {
         "org": data_request.organisation,
         "data_request": data_request,
         "company": data_request.company,
+        "token": token,
+        "connectors": registry.available(),
     }
     response = render(request, "journey/landing.html", context)
     response["Referrer-Policy"] = "no-referrer"  # the token must not leak to other sites
