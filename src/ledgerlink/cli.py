@@ -248,6 +248,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     call_command("migrate", interactive=False, verbosity=0)
     seed_demo()
+    from ledgerlink.sandbox.services import ensure_demo_tenants
+
+    ensure_demo_tenants()
     env = dict(os.environ)
     children = [
         subprocess.Popen(_gunicorn_command("127.0.0.1", args.port, 1), env=env),

@@ -206,6 +206,8 @@ LEDGERLINK_SANDBOX_ENABLED = env_bool("LEDGERLINK_SANDBOX_ENABLED", True)
 LEDGERLINK_SANDBOX_URL = env_str("LEDGERLINK_SANDBOX_URL", LEDGERLINK_BASE_URL + "/sandbox")
 SANDBOX_CLIENT_ID = env_str("SANDBOX_CLIENT_ID", "ledgerlink-sandbox")
 SANDBOX_CLIENT_SECRET = env_str("SANDBOX_CLIENT_SECRET", "sandbox-secret")
+# The sandbox only redirects back to ledgerlink's own OAuth callback.
+SANDBOX_REDIRECT_URIS = [LEDGERLINK_BASE_URL + "/connect/callback/"]
 # Lets tests and the demo inject faults into the sandbox over HTTP. Never in production.
 SANDBOX_CONTROL_ENABLED = env_bool("SANDBOX_CONTROL_ENABLED", False)
 

@@ -53,4 +53,6 @@ urlpatterns = [
     path("", include(auth_patterns)),
     path("portal/", include("ledgerlink.portal.urls")),
     path("", include("ledgerlink.journey.urls")),
+    # The built-in sandbox accounting platform: an "external" system served by this server.
+    path("sandbox/", include("ledgerlink.sandbox.urls")),
 ]

@@ -5,3 +5,7 @@ class ConnectorsConfig(AppConfig):
     name = "ledgerlink.connectors"
     label = "connectors"
     verbose_name = "Connectors and connections"
+
+    def ready(self) -> None:
+        # Importing a connector package registers it (most common platforms first).
+        import ledgerlink.connectors.sandbox  # noqa: F401

@@ -1,0 +1,144 @@
+"""Reading one data type from the sandbox as pages, resumable from an opaque cursor."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from ledgerlink.connectors.base import FetchContext, Page, PermanentError, RetryableError
+from ledgerlink.connectors.sandbox.client import SandboxApi
+from ledgerlink.ledger.records import DataType
+
+# Our data types → the platform's endpoints (statements come from two reports).
+ENDPOINTS: dict[str, tuple[str, ...]] = {
+    DataType.COMPANY_INFO: ("company",),
+    DataType.ACCOUNTS: ("accounts",),
+    DataType.SUPPLIERS: ("suppliers",),
+    DataType.BILLS: ("bills",),
+    DataType.BILL_PAYMENTS: ("bill-payments",),
+    DataType.EXPENSES: ("expenses",),
+    DataType.STATEMENTS: ("reports/profit-and-loss", "reports/balance-sheet"),
+}
+STATEMENT_KIND = {"reports/profit-and-loss": "pl", "reports/balance-sheet": "bs"}
+
+
+def parse_time(value: Any) -> datetime | None:
+    """An ISO 8601 timestamp as an aware UTC datetime, or None if it is not one."""
+    if not isinstance(value, str) or not value:
+        return None
+    text = value.strip()
+    if text[-1:] in ("Z", "z"):
+        text = text[:-1] + "+00:00"
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _encode(phase: int, api_cursor: str) -> str:
+    return f"{phase}:{api_cursor}"
+
+
+def _decode(cursor: str | None, phases: int) -> tuple[int, str]:
+    if not cursor:
+        return 0, ""
+    phase, sep, api_cursor = cursor.partition(":")
+    if not sep or not phase.isdigit() or int(phase) >= phases:
+        raise PermanentError(f"the saved sandbox cursor {cursor[:40]!r} is not valid")
+    return int(phase), api_cursor
+
+
+def flatten_statement(report: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    """One report (a month of P&L or a balance sheet) → one record per row.
+
+    A report that is not in the expected shape is passed on whole, so mapping reports it
+    as a problem record instead of it silently vanishing.
+    """
+    rows = report.get("rows")
+    report_id = report.get("id")
+    if (
+        report.get("deleted") is True
+        or not isinstance(rows, list)
+        or not isinstance(report_id, str)
+    ):
+        return [report]
+    lines = []
+    for n, row in enumerate(rows):
+        if not isinstance(row, dict):
+            lines.append({"id": f"{report_id}:row-{n}", "statement": kind, "_row": row})
+            continue
+        account = row.get("accountId")
+        key = account if isinstance(account, str) and account else f"row-{n}"
+        lines.append(
+            {
+                "id": f"{report_id}:{key}",
+                "statement": kind,
+                "reportId": report_id,
+                "periodStart": report.get("periodStart"),
+                "periodEnd": report.get("periodEnd"),
+                "currency": report.get("currency"),
+                "section": row.get("section"),
+                "accountId": account,
+                "accountName": row.get("accountName"),
+                "amount": row.get("amount"),
+                "updatedAt": report.get("updatedAt"),
+            }
+        )
+    return lines
+
+
+def _page_body(body: Any, endpoint: str) -> tuple[list[Any], str | None]:
+    if not isinstance(body, dict) or not isinstance(body.get("data"), list):
+        raise RetryableError(f"sandbox sent a page without a data list from {endpoint}")
+    next_cursor = body.get("next_cursor")
+    if next_cursor is not None and (not isinstance(next_cursor, str) or not next_cursor):
+        raise RetryableError(f"sandbox sent an unusable next_cursor from {endpoint}")
+    return body["data"], next_cursor
+
+
+def fetch(api: SandboxApi, context: FetchContext, page_size: int) -> Iterator[Page]:
+    """Pages of one data type; each page's cursor resumes right after it."""
+    endpoints = ENDPOINTS.get(context.data_type)
+    if endpoints is None:
+        raise PermanentError(f"the sandbox has no data type {context.data_type!r}")
+    phase, api_cursor = _decode(context.cursor, len(endpoints))
+    high = parse_time(context.modified_since)
+    watermark = context.modified_since if high is not None else None
+    while True:
+        endpoint = endpoints[phase]
+        params: dict[str, str | int] = {"page_size": page_size}
+        if api_cursor:
+            params["cursor"] = api_cursor
+        if context.modified_since:
+            params["modified_since"] = context.modified_since
+        body = api.get(
+            f"/api/v1/{endpoint}",
+            access_token=context.token.access_token,
+            tenant_id=context.tenant_id,
+            params=params,
+        )
+        items, next_api = _page_body(body, endpoint)
+        records: list[dict[str, Any]] = []
+        for item in items:
+            if not isinstance(item, dict):
+                records.append({"_not_an_object": repr(item)[:200]})
+            elif endpoint in STATEMENT_KIND:
+                records.extend(flatten_statement(item, STATEMENT_KIND[endpoint]))
+            else:
+                records.append(item)
+            if isinstance(item, dict):
+                seen = parse_time(item.get("updatedAt"))
+                if seen is not None and (high is None or seen > high):
+                    high, watermark = seen, str(item["updatedAt"])
+        if next_api is not None:
+            cursor: str | None = _encode(phase, next_api)
+        elif phase + 1 < len(endpoints):
+            cursor = _encode(phase + 1, "")
+        else:
+            cursor = None
+        yield Page(records=records, next_cursor=cursor, watermark=watermark)
+        if cursor is None:
+            return
+        phase, api_cursor = _decode(cursor, len(endpoints))

@@ -1,0 +1,1253 @@
+"""Deterministic data for a sandbox tenant, computed on the fly (pure Python, no Django).
+
+Nothing is stored row by row: record ``i`` of each data type is a function of the tenant's
+seed, ``i`` and its revisions, so a tenant with a million bills costs nothing to store and any
+page is computed when asked for. To be fast (hundreds of thousands of records a second on
+one core) the hot paths draw their randomness from a fixed table of 64k random integers
+instead of ``random.Random``, and write JSON text directly from pre-escaped fragments.
+
+How the pieces stay consistent:
+
+- Bills and bill payments are generated in *blocks*. Block ``k`` owns a contiguous range of
+  bills and a contiguous range of payments, all of one supplier and one currency. The
+  payments of a block settle its bills along a "debt line": each payment pays the next
+  1–3 bills in full, or part of one (or, when there are more payments than bills, each bill
+  is paid in instalments), so allocations never exceed what a bill still owes and
+  ``sum(allocations to a bill) == total - amountDue`` by construction.
+- Revisions act on *units* (a block for bills and payments, one record for suppliers and
+  expenses). Revision ``r`` modifies the units whose number is ``a_r`` modulo ``mod_m`` and
+  deletes those that are ``d_r`` modulo ``del_m``. A modified block is settled again with the
+  revision as salt (amounts due and statuses change, its payments with them); a deleted
+  block takes its bills and their payments with it, so nothing ever dangles. Suppliers are
+  never deleted (a platform archives them), so every bill's supplier exists.
+- Base ``updatedAt`` values are always before the tenant's creation time; revision ``r``
+  stamps what it touched with its own time, so "modified since" after creation is exactly
+  the records revisions touched since then.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from statistics import NormalDist
+from typing import Any
+
+import orjson
+
+from ledgerlink.sandbox import pools
+
+M64 = (1 << 64) - 1
+GOLD = 0x9E3779B97F4A7C15
+MASK = 0xFFFF
+DAY_MS = 86_400_000
+HISTORY_DAYS = 730
+SPAN_MS = HISTORY_DAYS * DAY_MS
+REPORT_MONTHS = 24
+BLOCK_BILLS = 4  # bills per block (payments per block vary around their average)
+MAX_JITTER = 6
+MAX_PAYMENTS_PER_BILL = 10
+
+# Data types as the API names them.
+COMPANY = "company"
+ACCOUNTS = "accounts"
+SUPPLIERS = "suppliers"
+BILLS = "bills"
+BILL_PAYMENTS = "bill-payments"
+EXPENSES = "expenses"
+PROFIT_AND_LOSS = "reports/profit-and-loss"
+BALANCE_SHEET = "reports/balance-sheet"
+DATA_TYPES = (
+    COMPANY,
+    ACCOUNTS,
+    SUPPLIERS,
+    BILLS,
+    BILL_PAYMENTS,
+    EXPENSES,
+    PROFIT_AND_LOSS,
+    BALANCE_SHEET,
+)
+
+# Bill statuses as the platform spells them.
+OPEN, PARTIALLY_PAID, PAID, VOIDED, DRAFT = "OPEN", "PARTIALLY_PAID", "PAID", "VOIDED", "DRAFT"
+
+
+def mix(x: int) -> int:
+    """SplitMix64 finaliser: a well-spread 64-bit hash of an integer (for set-up, not loops)."""
+    x = (x + GOLD) & M64
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & M64
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & M64
+    return x ^ (x >> 31)
+
+
+# 65,536 random 60-bit integers: record hashes are two lookups and an xor.
+T: tuple[int, ...] = tuple(mix(n) >> 4 for n in range(MASK + 1))
+C2: tuple[str, ...] = tuple(f"{c:02d}" for c in range(100))  # cents
+MS3: tuple[str, ...] = tuple(f"{c:03d}" for c in range(1000))
+TOD: tuple[str, ...] = tuple(
+    f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in range(86_400)
+)
+
+
+def money(pence: int) -> str:
+    """Integer minor units to a decimal string: 123456 -> "1234.56", -5 -> "-0.05"."""
+    if pence < 0:
+        return "-" + money(-pence)
+    return f"{pence // 100}.{C2[pence % 100]}"
+
+
+def _q(text: str) -> str:
+    """`text` as a JSON string literal (quotes included)."""
+    return orjson.dumps(text).decode()
+
+
+def _coprime_multiplier(n: int, preferred: int) -> int:
+    for candidate in (preferred, 1_000_003, 7919, 104_729, 15_485_863):
+        if n <= 1 or math.gcd(candidate, n) == 1:
+            return candidate
+    return 1
+
+
+def _lognormal_table(sigma: float) -> tuple[float, ...]:
+    normal = NormalDist(0.0, sigma)
+    return tuple(math.exp(normal.inv_cdf((k + 0.5) / 256)) for k in range(256))
+
+
+SIZE = _lognormal_table(0.9)  # supplier size factor
+VARIATION = _lognormal_table(0.45)  # one line or one expense
+TERMS = (30,) * 8 + (14,) * 4 + (0,) * 2 + (45,) * 2 + (60,) * 2 + (-1,) * 2  # -1: not set
+LINE_COUNTS = (1,) * 17 + (2,) * 10 + (3,) * 4 + (4,) * 1
+METHODS = (pools.CARD, pools.BANK_TRANSFER, pools.CHEQUE, pools.CASH)
+PREFERRED = (pools.BANK_TRANSFER,) * 11 + (pools.CARD,) * 5 + (pools.CHEQUE,) * 3 + (pools.CASH,)
+EXPENSE_METHODS = (
+    (pools.CARD,) * 10 + (pools.BANK_TRANSFER,) * 4 + (pools.CASH,) * 4 + (pools.CHEQUE,) * 2
+)
+RECORDED_PCT = (20, 50, 80, 95)
+TAX_RATE = {"GB": 20, "IE": 23, "FR": 20, "DE": 19, "NL": 21, "US": 0}
+CASH_LIMIT = 30_000  # larger supplier payments are never made in cash
+# Per industry: the JSON opening of a bill line for every (description, account) pair.
+LINE_PREFIXES: tuple[tuple[str, ...], ...] = tuple(
+    tuple(
+        f'{{"description":{_q(desc)},"accountId":"acc_{code}","amount":"'
+        for desc in industry[3]
+        for code in industry[2]
+    )
+    for industry in pools.INDUSTRIES
+)
+PAYEES_Q = tuple(_q(p) for p in pools.PAYEES)
+
+
+@dataclass(frozen=True, slots=True)
+class Sizes:
+    suppliers: int
+    bills: int
+    payments: int
+    expenses: int
+
+    def validate(self) -> None:
+        if min(self.suppliers, self.bills, self.payments, self.expenses) < 0:
+            raise ValueError("Sizes cannot be negative.")
+        if self.bills and not self.suppliers:
+            raise ValueError("Bills need at least one supplier.")
+        if self.payments > self.bills * MAX_PAYMENTS_PER_BILL:
+            raise ValueError(
+                f"At most {MAX_PAYMENTS_PER_BILL} payments per bill "
+                f"({self.bills * MAX_PAYMENTS_PER_BILL} for {self.bills} bills)."
+            )
+
+
+@dataclass(slots=True)  # not frozen: frozen dataclasses are slow to build
+class Profile:
+    """What every record of one supplier shares."""
+
+    index: int
+    id: str
+    name: str
+    name_json: str
+    country: str
+    currency: str
+    industry: int
+    amount_base: float  # typical line amount in pence
+    tax_rate: int
+    terms: int  # -1: not set at the supplier (bills use 30)
+    preferred: str
+    recorded_pct: int
+    shows_default_method: bool
+    number_prefix: str  # "" when the prefix carries the year: F2025-00042
+    slug: str
+
+
+class _Block:
+    """Bills and payments of one block, settled."""
+
+    __slots__ = ("bill_start", "bills", "paid", "payment_start", "payments", "supplier", "updated")
+
+    def __init__(
+        self,
+        supplier: Profile,
+        bill_start: int,
+        payment_start: int,
+        bills: list[tuple[int, int, int, list[tuple[int, int, int]], int, int, str]],
+        payments: list[tuple[int, int, int, list[tuple[int, int]]]],
+        paid: list[int],
+        updated: list[int],
+    ) -> None:
+        self.supplier = supplier
+        self.bill_start = bill_start
+        self.payment_start = payment_start
+        # bill: (issue day, due day, entered ms, lines [(prefix, amount, tax)], total, flag,
+        # number)
+        # flag 0 normal, 1 void, 2 draft
+        self.bills = bills
+        # payment: (day, ms, amount, allocations [(bill position, amount)])
+        self.payments = payments
+        self.paid = paid  # per bill
+        self.updated = updated  # per bill: max(entered, last payment) in ms
+
+
+class _Revisions:
+    """Which revision modified or deleted a unit (block or record) of one data type."""
+
+    __slots__ = ("del_first", "del_m", "mod_latest", "mod_m")
+
+    def __init__(self, units: int, count: int, key: int, *, deletions: bool) -> None:
+        # About 1% of units modified and 0.1% deleted per revision in large tenants; at
+        # least one modified and (from 8 units on) one deleted in small ones.
+        self.mod_m = max(2, min(100, units // 2))
+        self.del_m = max(8, min(1000, units))
+        self.mod_latest: dict[int, int] = {}
+        self.del_first: dict[int, int] = {}
+        for r in range(1, count + 1):
+            h = mix(key ^ (r * GOLD & M64))
+            self.mod_latest[h % self.mod_m] = r
+            if deletions and units >= 8:
+                self.del_first.setdefault((h >> 32) % self.del_m, r)
+
+    def modified(self, unit: int) -> int:
+        return self.mod_latest.get(unit % self.mod_m, 0)
+
+    def deleted(self, unit: int) -> int:
+        return self.del_first.get(unit % self.del_m, 0) if self.del_first else 0
+
+    def touched_after(self, revision: int) -> list[tuple[int, int]]:
+        """(residue, modulus) of the units that revisions after `revision` touched."""
+        pairs = [(res, self.mod_m) for res, r in self.mod_latest.items() if r > revision]
+        pairs += [(res, self.del_m) for res, r in self.del_first.items() if r > revision]
+        return pairs
+
+
+# An emitter appends the JSON of records [lo, hi) to `out` (at most `limit` in all) and
+# returns the index to continue from. since=None: a full read (deleted records left out);
+# since=<stamp>: only records whose updatedAt sorts after it, tombstones included.
+Emitter = Callable[[int, int, list[str], "str | None", int], int]
+
+
+class Dataset:
+    """All data of one tenant at one revision. Cheap to build; pages are computed on demand."""
+
+    def __init__(
+        self,
+        *,
+        tenant_id: str,
+        name: str,
+        seed: int,
+        sizes: Sizes,
+        base_currency: str,
+        created_at: datetime,
+        revision_times: Sequence[datetime] = (),
+    ) -> None:
+        sizes.validate()
+        if base_currency not in pools.BANK_NAMES:
+            raise ValueError(f"Unsupported base currency {base_currency!r}.")
+        self.tenant_id = tenant_id
+        self.name = name
+        self.seed = seed
+        self.sizes = sizes
+        self.base = base_currency
+        self.home = pools.HOME_COUNTRY[base_currency]
+        self.banks = pools.BANK_NAMES[base_currency]
+        self._foreign = [c for c in pools.COUNTRY_CODES if c != self.home]
+        created = (
+            created_at.replace(tzinfo=UTC) if created_at.tzinfo is None else created_at
+        ).astimezone(UTC)
+        self.start_date = created.date() - timedelta(days=HISTORY_DAYS)
+        self._epoch = datetime.combine(self.start_date, datetime.min.time(), tzinfo=UTC)
+        self.created_ms = self.to_ms(created)
+        self.anchor_day = HISTORY_DAYS
+        self.revision_ms = [self.to_ms(t) for t in revision_times]
+        self.revision = len(self.revision_ms)
+        self._dates = [
+            (self.start_date + timedelta(days=d)).isoformat() for d in range(HISTORY_DAYS + 70)
+        ]
+        self._day_t = [d + "T" for d in self._dates]
+        self._rev_stamps = ["", *(self.stamp(ms) for ms in self.revision_ms)]
+        self._fx = {c: self._fx_table(c) for c in pools.GBP_PER_UNIT}
+
+        key = mix(seed & M64)
+        self._keys = [mix(key ^ n) & MASK for n in range(24)]
+        S, B, P = sizes.suppliers, sizes.bills, sizes.payments
+        if B == 0:
+            self.blocks = 0
+        elif P == 0:
+            self.blocks = math.ceil(B / BLOCK_BILLS)
+        else:
+            self.blocks = max(1, min(math.ceil(B / BLOCK_BILLS), P // 2))
+        # Payment ranges start up to `jitter` places late so blocks differ in how many
+        # payments they hold (one payment for three bills here, instalments there).
+        self._jitter = min(MAX_JITTER, P // self.blocks - 1) if self.blocks and P else 0
+        self._sup_mul = _coprime_multiplier(S, 1_000_003)
+        self._sup_off = mix(key ^ 101) % S if S else 0
+        self._name_mul = _coprime_multiplier(pools.NAME_BLOCK, 7919)
+        self._name_off = mix(key ^ 102) % pools.NAME_BLOCK
+        n = self.revision
+        self.rev_suppliers = _Revisions(S, n, mix(key ^ 103), deletions=False)
+        self.rev_blocks = _Revisions(self.blocks, n, mix(key ^ 104), deletions=True)
+        self.rev_expenses = _Revisions(sizes.expenses, n, mix(key ^ 105), deletions=True)
+        self._profiles: dict[int, Profile] = {}
+        self._last_block: tuple[int, _Block] | None = None
+        self._accounts = self._build_accounts()
+        self._account_names = {a["code"]: a["name"] for a in self._accounts}
+        self._months = self._report_months()
+        self._reports: tuple[list[dict[str, Any]], list[dict[str, Any]]] | None = None
+        self._emitters: dict[str, Emitter] = {
+            BILLS: self._emit_bills,
+            BILL_PAYMENTS: self._emit_payments,
+            EXPENSES: self._emit_expenses,
+            SUPPLIERS: self._emit_suppliers,
+            ACCOUNTS: self._emit_list(lambda: self._accounts),
+            COMPANY: self._emit_list(lambda: [self._company()]),
+            PROFIT_AND_LOSS: self._emit_list(lambda: self.reports()[0]),
+            BALANCE_SHEET: self._emit_list(lambda: self.reports()[1]),
+        }
+
+    # --- time and money ---------------------------------------------------------------------
+
+    def to_ms(self, moment: datetime) -> int:
+        """Milliseconds since the start of the tenant's history (UTC midnight; naive = UTC)."""
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        delta = moment.astimezone(UTC) - self._epoch
+        return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
+
+    def stamp(self, ms: int) -> str:
+        """ISO 8601 UTC with milliseconds, e.g. 2025-03-04T10:11:12.345Z."""
+        day = ms // DAY_MS
+        if 0 <= day < len(self._day_t):
+            return f"{self._day_t[day]}{TOD[ms // 1000 % 86_400]}.{MS3[ms % 1000]}Z"
+        moment = self._epoch + timedelta(milliseconds=ms)
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{MS3[ms % 1000]}Z"
+
+    def _date(self, day: int) -> str:
+        if day < len(self._dates):
+            return self._dates[day]
+        return (self.start_date + timedelta(days=day)).isoformat()
+
+    def _fx_table(self, currency: str) -> list[str]:
+        if currency == self.base:
+            return ["1.000000"] * (HISTORY_DAYS + 8)
+        ratio = pools.GBP_PER_UNIT[currency] / pools.GBP_PER_UNIT[self.base]
+        phase = (mix(self.seed ^ sum(map(ord, currency))) % 1000) / 160
+        return [
+            f"{ratio * (1 + 0.025 * math.sin(d / 61 + phase) + 0.01 * math.sin(d / 9)):.6f}"
+            for d in range(HISTORY_DAYS + 8)
+        ]
+
+    # --- suppliers ------------------------------------------------------------------------
+
+    def _pick_supplier(self, h: int) -> int:
+        """A supplier index, skewed so some suppliers get far more business than others."""
+        u = (h & 0xFFFFFFFFFF) / 1_099_511_627_776
+        if h & (1 << 41):
+            u *= u
+        S = self.sizes.suppliers
+        raw = min(int(u * S), S - 1)
+        return (raw * self._sup_mul + self._sup_off) % S
+
+    def profile(self, s: int) -> Profile:
+        cached = self._profiles.get(s)
+        if cached is not None:
+            return cached
+        h = mix(self._keys[0] ^ (s * GOLD & M64))
+        block, variant = s % pools.NAME_BLOCK, s // pools.NAME_BLOCK
+        u = (block * self._name_mul + self._name_off) % pools.NAME_BLOCK
+        prefix = pools.PREFIXES[u % len(pools.PREFIXES)]
+        word, industry = pools.NAME_WORDS[u // len(pools.PREFIXES)]
+        suffix = pools.NAME_VARIANTS[variant % len(pools.NAME_VARIANTS)]
+        if variant >= len(pools.NAME_VARIANTS):
+            suffix += f" {variant // len(pools.NAME_VARIANTS) + 1}"
+        foreign = self._foreign[(h >> 8) % len(self._foreign)]
+        country = self.home if (h & 0xFF) < 192 else foreign  # three in four are local
+        spec = pools.COUNTRIES[country]
+        name = f"{prefix} {word}{suffix} {spec[1][(h >> 16) % len(spec[1])]}"
+        profile = Profile(
+            index=s,
+            id=f"sup_{s:06d}",
+            name=name,
+            name_json=_q(name),
+            country=country,
+            currency=spec[0],
+            industry=industry,
+            amount_base=pools.INDUSTRIES[industry][4] * SIZE[(h >> 24) & 0xFF],
+            tax_rate=TAX_RATE[country] if country == self.home else 0,
+            terms=TERMS[(h >> 32) % len(TERMS)],
+            preferred=PREFERRED[(h >> 40) % len(PREFERRED)],
+            recorded_pct=RECORDED_PCT[(h >> 45) & 3],
+            shows_default_method=(h >> 48) & 7 < 3,
+            number_prefix=("INV-", "1", "SI", "")[(h >> 51) & 3],
+            slug=f"{prefix}-{word}".lower().replace(" ", "-").replace("&", "and"),
+        )
+        self._profiles[s] = profile
+        return profile
+
+    def _emit_suppliers(
+        self, lo: int, hi: int, out: list[str], since: str | None, limit: int
+    ) -> int:
+        S = self.sizes.suppliers
+        rev = self.rev_suppliers
+        span = SPAN_MS // 2
+        cm1 = self.created_ms - 1
+        k1 = self._keys[1]
+        i = lo
+        hi = min(hi, S)
+        while i < hi and len(out) < limit:
+            s = i
+            i += 1
+            salt = rev.modified(s)
+            if salt:
+                updated = self._rev_stamps[salt]
+            else:
+                updated = self.stamp(min((s * span) // S + T[(s + k1) & MASK] % DAY_MS, cm1))
+            if since is not None and updated <= since:
+                continue
+            out.append(self._supplier_json(s, salt, updated))
+        return i
+
+    def _supplier_json(self, s: int, salt: int, updated: str) -> str:
+        p = self.profile(s)
+        h = mix(self._keys[2] ^ (s * GOLD & M64) ^ salt)
+        spec = pools.COUNTRIES[p.country]
+        city, region, stem = spec[3][h % len(spec[3])]
+        street = spec[4][(h >> 8) % len(spec[4])]
+        number = 1 + (h >> 16) % 180
+        line1 = f"{number} {street}" if spec[5] else f"{street} {number}"
+        first = pools.FIRST_NAMES[(h >> 24) % len(pools.FIRST_NAMES)]
+        last = pools.LAST_NAMES[(h >> 32) % len(pools.LAST_NAMES)]
+        postal, tax, registration, phone = _country_numbers(p.country, stem, h)
+        if (h >> 40) % 10 < 2:
+            tax = None  # sole traders and small suppliers often have none on file
+        if (h >> 44) & 1:
+            user = "accounts"
+        else:
+            user = f"{first}.{last}".lower().replace(" ", "").replace("'", "").replace("ü", "u")
+        archived = (h >> 50) % (4 if salt else 20) == 0
+        record = {
+            "id": p.id,
+            "name": p.name,
+            "contact": {
+                "name": f"{first} {last}",
+                "email": f"{user}@{p.slug}.{spec[2]}",
+                "phone": phone,
+            },
+            "address": {
+                "line1": line1,
+                "line2": pools.LINE2[(h >> 52) % 5] if (h >> 55) & 3 == 0 else None,
+                "city": city,
+                "region": region,
+                "postalCode": postal,
+                "country": p.country,
+            },
+            "taxNumber": tax,
+            "registrationNumber": registration,
+            "defaultTermsDays": None if p.terms < 0 else p.terms,
+            "defaultPaymentMethod": p.preferred if p.shows_default_method else None,
+            "status": "ARCHIVED" if archived else "ACTIVE",
+            "updatedAt": updated,
+        }
+        return orjson.dumps(record).decode()
+
+    # --- bills and payments ---------------------------------------------------------------
+
+    def block_of_bill(self, i: int) -> int:
+        return ((i + 1) * self.blocks - 1) // self.sizes.bills
+
+    def block_of_payment(self, j: int) -> int:
+        k = ((j + 1) * self.blocks - 1) // self.sizes.payments
+        return k if self._payment_start(k) <= j else k - 1
+
+    def _payment_start(self, k: int) -> int:
+        P, K = self.sizes.payments, self.blocks
+        if k <= 0 or k >= K or not self._jitter:
+            return min(k, K) * P // K
+        return k * P // K + T[(k + self._keys[11]) & MASK] % (self._jitter + 1)
+
+    def _bill_range(self, k: int) -> tuple[int, int]:
+        B, K = self.sizes.bills, self.blocks
+        return k * B // K, (k + 1) * B // K
+
+    def _payment_range(self, k: int) -> tuple[int, int]:
+        return self._payment_start(k), self._payment_start(k + 1)
+
+    def _block(self, k: int, salt: int) -> _Block:
+        # Pages visit blocks in order, once each: remembering the last block is enough (a
+        # bigger cache costs more in allocator and GC work than it saves).
+        ckey = k << 20 | salt
+        last = self._last_block
+        if last is not None and last[0] == ckey:
+            return last[1]
+        keys = self._keys
+        B, P, K = self.sizes.bills, self.sizes.payments, self.blocks
+        hb = T[(k + keys[3]) & MASK] ^ T[((k >> 16) + keys[4]) & MASK]
+        supplier = self.profile(self._pick_supplier(hb))
+        b0, b1 = k * B // K, (k + 1) * B // K
+        p0, p1 = (self._payment_start(k), self._payment_start(k + 1)) if P else (0, 0)
+        anchor = self.anchor_day
+        ka, kb = keys[5], keys[6]
+        base_terms = 30 if supplier.terms < 0 else supplier.terms
+        base_amount = supplier.amount_base
+        rate = supplier.tax_rate
+        n_prefix = len(LINE_PREFIXES[supplier.industry])
+        prefix = supplier.number_prefix
+        number_base = supplier.index * 13
+        dates = self._dates
+        bills = []
+        for i in range(b0, b1):
+            h = T[(i + ka) & MASK] ^ T[((i >> 16) + kb) & MASK]
+            day = i * HISTORY_DAYS // B
+            issue = day - (h & 7) % 5
+            if issue < 0:
+                issue = 0
+            terms = TERMS[(h >> 7) % 18] if (h >> 3) & 15 == 0 else base_terms
+            entered = day * DAY_MS + 28_800_000 + (h >> 12) % 36_000_000
+            lines = []
+            total = 0
+            hl = T[(h >> 20) & MASK]
+            for n in range(LINE_COUNTS[(h >> 38) & 31]):
+                if n:
+                    hl = T[(hl + n) & MASK]
+                amount = int(base_amount * VARIATION[hl & 0xFF])
+                if amount < 500:
+                    amount = 500
+                tax = (amount * rate + 50) // 100 if rate and (hl >> 8) & 7 else 0
+                total += amount + tax
+                lines.append(((hl >> 12) % n_prefix, amount, tax))
+            flags = T[(h ^ salt * 7919) & MASK] if salt else h
+            if (flags >> 43) & 63 == 0:
+                flag = 1
+            elif (flags >> 49) & (7 if issue > anchor - 20 else 127) == 0:
+                flag = 2
+            else:
+                flag = 0
+            n = (i * 7 + number_base) % 100_000
+            number = f"{prefix}{n:05d}" if prefix else f"F{dates[issue][:4]}-{n:05d}"
+            bills.append((issue, issue + terms, entered, lines, total, flag, number))
+        state = hb ^ salt * 0x9E3779B1
+        payments = _settle(bills, p1 - p0, state, anchor, force_complete=salt > 0)
+        paid = [0] * len(bills)
+        updated = [b[2] for b in bills]
+        cm1 = self.created_ms - 1
+        kp = keys[7]
+        settled = []
+        for n, (day, amount, allocations) in enumerate(payments):
+            ms = day * DAY_MS + 32_400_000 + T[(p0 + n + kp) & MASK] % 28_800_000
+            if ms > cm1:
+                ms = cm1
+            for position, part in allocations:
+                paid[position] += part
+                if ms > updated[position]:
+                    updated[position] = ms
+            settled.append((day, ms, amount, allocations))
+        block = _Block(supplier, b0, p0, bills, settled, paid, updated)
+        self._last_block = (ckey, block)
+        return block
+
+    def _emit_bills(self, lo: int, hi: int, out: list[str], since: str | None, limit: int) -> int:
+        B = self.sizes.bills
+        hi = min(hi, B)
+        if lo >= hi:
+            return max(lo, hi)
+        rev = self.rev_blocks
+        stamps = self._rev_stamps
+        dates = self._dates
+        day_t = self._day_t
+        cm1 = self.created_ms - 1
+        i = lo
+        k = self.block_of_bill(lo)
+        while i < hi and len(out) < limit:
+            b1 = min(hi, (k + 1) * B // self.blocks)
+            deleted = rev.deleted(k)
+            if deleted:
+                updated = stamps[deleted]
+                while i < b1 and len(out) < limit:
+                    if since is not None and updated > since:
+                        out.append(
+                            f'{{"id":"bill_{i:07d}","deleted":true,"updatedAt":"{updated}"}}'
+                        )
+                    i += 1
+                k += 1
+                continue
+            salt = rev.modified(k)
+            block = self._block(k, salt)
+            supplier = block.supplier
+            prefixes = LINE_PREFIXES[supplier.industry]
+            head = f'","supplierId":"{supplier.id}","number":"'
+            currency = supplier.currency
+            fx = self._fx[currency]
+            while i < b1 and len(out) < limit:
+                pos = i - block.bill_start
+                issue, due_day, _entered, lines, total, flag, number = block.bills[pos]
+                if salt:
+                    updated = stamps[salt]
+                else:
+                    ms = block.updated[pos]
+                    if ms > cm1:
+                        ms = cm1
+                    updated = f"{day_t[ms // DAY_MS]}{TOD[ms // 1000 % 86_400]}.{MS3[ms % 1000]}Z"
+                if since is not None and updated <= since:
+                    i += 1
+                    continue
+                due = total - block.paid[pos]
+                if flag == 1:
+                    status = VOIDED
+                elif flag == 2:
+                    status = DRAFT
+                elif due == total:
+                    status = OPEN
+                elif due:
+                    status = PARTIALLY_PAID
+                else:
+                    status = PAID
+                if len(lines) == 1:
+                    p, a, t = lines[0]
+                    body = (
+                        f'{prefixes[p]}{a // 100}.{C2[a % 100]}","taxAmount":"'
+                        f'{t // 100}.{C2[t % 100]}"}}'
+                    )
+                else:
+                    body = ",".join(
+                        [
+                            f'{prefixes[p]}{a // 100}.{C2[a % 100]}","taxAmount":"'
+                            f'{t // 100}.{C2[t % 100]}"}}'
+                            for p, a, t in lines
+                        ]
+                    )
+                due_date = dates[due_day] if due_day < len(dates) else self._date(due_day)
+                out.append(
+                    f'{{"id":"bill_{i:07d}{head}{number}",'
+                    f'"issueDate":"{dates[issue]}","dueDate":"{due_date}",'
+                    f'"currency":"{currency}","fxRate":"{fx[issue]}",'
+                    f'"total":"{total // 100}.{C2[total % 100]}",'
+                    f'"amountDue":"{due // 100}.{C2[due % 100]}","status":"{status}",'
+                    f'"lines":[{body}],"updatedAt":"{updated}"}}'
+                )
+                i += 1
+            k += 1
+        return i
+
+    def _emit_payments(
+        self, lo: int, hi: int, out: list[str], since: str | None, limit: int
+    ) -> int:
+        P = self.sizes.payments
+        hi = min(hi, P)
+        if lo >= hi:
+            return max(lo, hi)
+        rev = self.rev_blocks
+        stamps = self._rev_stamps
+        dates = self._dates
+        stamp = self.stamp
+        cm1 = self.created_ms - 1
+        kp = self._keys[8]
+        base = self.base
+        i = lo
+        k = self.block_of_payment(lo)
+        while i < hi and len(out) < limit:
+            p1 = min(hi, self._payment_start(k + 1))
+            deleted = rev.deleted(k)
+            if deleted:
+                updated = stamps[deleted]
+                while i < p1 and len(out) < limit:
+                    if since is not None and updated > since:
+                        out.append(f'{{"id":"pay_{i:07d}","deleted":true,"updatedAt":"{updated}"}}')
+                    i += 1
+                k += 1
+                continue
+            salt = rev.modified(k)
+            block = self._block(k, salt)
+            supplier = block.supplier
+            currency = supplier.currency
+            fx = self._fx[currency]
+            head = f'","supplierId":"{supplier.id}","date":"'
+            b0 = block.bill_start
+            while i < p1 and len(out) < limit:
+                day, ms, amount, allocations = block.payments[i - block.payment_start]
+                h = T[(i + kp) & MASK]
+                entered = min(ms + (h >> 40) % (2 * DAY_MS), cm1)
+                updated = stamps[salt] if salt else stamp(entered)
+                if since is not None and updated <= since:
+                    i += 1
+                    continue
+                method = supplier.preferred if h % 100 < 85 else METHODS[(h >> 8) & 3]
+                if method == pools.CASH and (currency != base or amount > CASH_LIMIT):
+                    method = pools.CHEQUE if currency == base else pools.BANK_TRANSFER
+                first = allocations[0][0]
+                number = block.bills[first][6]
+                recorded = (h >> 16) % 100 < supplier.recorded_pct
+                reference = number if recorded else _note(method, h >> 24, number)
+                method_json = f'"{method}"' if recorded else "null"
+                if len(allocations) == 1:
+                    a = allocations[0][1]
+                    allocs = (
+                        f'{{"billId":"bill_{b0 + first:07d}","amount":"{a // 100}.{C2[a % 100]}"}}'
+                    )
+                else:
+                    allocs = ",".join(
+                        [
+                            f'{{"billId":"bill_{b0 + p:07d}","amount":"{a // 100}.{C2[a % 100]}"}}'
+                            for p, a in allocations
+                        ]
+                    )
+                out.append(
+                    f'{{"id":"pay_{i:07d}{head}{dates[day]}","currency":"{currency}",'
+                    f'"fxRate":"{fx[day]}","amount":"{amount // 100}.{C2[amount % 100]}",'
+                    f'"paymentMethod":{method_json},'
+                    f'"paidFromAccountId":"{self._paid_from(method, currency, h >> 12)}",'
+                    f'"reference":"{reference}","allocations":[{allocs}],'
+                    f'"updatedAt":"{updated}"}}'
+                )
+                i += 1
+            k += 1
+        return i
+
+    def _paid_from(self, method: str, currency: str, h: int) -> str:
+        if method == pools.CARD:
+            return "acc_095" if h & 1 else "acc_096"
+        if method == pools.CASH:
+            return "acc_094"
+        if currency == self.banks["fx1_ccy"]:
+            return "acc_092"
+        if currency == self.banks["fx2_ccy"]:
+            return "acc_093"
+        return "acc_090"
+
+    # --- expenses -------------------------------------------------------------------------
+
+    def _emit_expenses(
+        self, lo: int, hi: int, out: list[str], since: str | None, limit: int
+    ) -> int:
+        E = self.sizes.expenses
+        rev = self.rev_expenses
+        stamps = self._rev_stamps
+        dates = self._dates
+        stamp = self.stamp
+        cm1 = self.created_ms - 1
+        ka, kb = self._keys[9], self._keys[10]
+        base = self.base
+        fx1 = self.banks["fx1_ccy"]
+        has_suppliers = self.sizes.suppliers > 0
+        i = lo
+        hi = min(hi, E)
+        while i < hi and len(out) < limit:
+            e = i
+            i += 1
+            deleted = rev.deleted(e)
+            if deleted:
+                updated = stamps[deleted]
+                if since is not None and updated > since:
+                    out.append(f'{{"id":"exp_{e:07d}","deleted":true,"updatedAt":"{updated}"}}')
+                continue
+            salt = rev.modified(e)
+            h = T[(e + ka) & MASK] ^ T[((e >> 16) + kb) & MASK]
+            day = e * HISTORY_DAYS // E
+            if salt:
+                updated = stamps[salt]
+            else:
+                ms = day * DAY_MS + 25_200_000 + (h >> 30) % 50_400_000 + (h >> 34) % DAY_MS
+                updated = stamp(min(ms, cm1))
+            if since is not None and updated <= since:
+                continue
+            if has_suppliers and (h & 0xFF) < 150:
+                supplier = self.profile(self._pick_supplier(T[(h >> 8) & MASK] ^ h))
+                supplier_json = f'"{supplier.id}"'
+                payee = supplier.name_json
+                industry = pools.INDUSTRIES[supplier.industry]
+                code = industry[2][(h >> 20) % len(industry[2])]
+                currency = supplier.currency
+                if (h >> 24) % 10 < 6:
+                    method = supplier.preferred
+                else:
+                    method = EXPENSE_METHODS[(h >> 28) % 20]
+                typical = industry[4] / 8 if industry[4] > 12_000 else 1500.0
+                recorded_pct = supplier.recorded_pct
+            else:
+                which = (h >> 8) % len(pools.PAYEES)
+                supplier_json = "null"
+                payee = PAYEES_Q[which]
+                code = pools.PAYEE_ACCOUNTS[which]
+                currency = fx1 if code == "494" and (h >> 20) & 1 else base
+                method = EXPENSE_METHODS[(h >> 28) % 20]
+                typical = 2400.0
+                recorded_pct = 60
+            if method == pools.CASH and currency != base:
+                method = pools.CARD
+            hv = T[(h ^ salt * 7919) & MASK] if salt else h
+            amount = int(typical * VARIATION[(hv >> 36) & 0xFF] * VARIATION[(hv >> 44) & 0xFF])
+            if amount < 150:
+                amount = 150
+            recorded = (h >> 12) % 100 < recorded_pct
+            reference = "" if recorded else _note(method, h >> 40, "")
+            method_json = f'"{method}"' if recorded else "null"
+            sign = ""
+            if (h >> 52) & 127 == 0:
+                sign, reference = "-", "Refund"
+            if salt:
+                reference = (reference + " (amended)").strip()
+            out.append(
+                f'{{"id":"exp_{e:07d}","supplierId":{supplier_json},"payee":{payee},'
+                f'"date":"{dates[day]}","currency":"{currency}","fxRate":"{self._fx[currency][day]}",'
+                f'"amount":"{sign}{amount // 100}.{C2[amount % 100]}",'
+                f'"paymentMethod":{method_json},'
+                f'"paidFromAccountId":"{self._paid_from(method, currency, h >> 16)}",'
+                f'"accountId":"acc_{code}","reference":"{reference}","updatedAt":"{updated}"}}'
+            )
+        return i
+
+    # --- accounts, company, reports -------------------------------------------------------
+
+    def _emit_list(self, records: Callable[[], list[dict[str, Any]]]) -> Emitter:
+        def emit(lo: int, hi: int, out: list[str], since: str | None, limit: int) -> int:
+            items = records()
+            i = lo
+            hi = min(hi, len(items))
+            while i < hi and len(out) < limit:
+                record = items[i]
+                i += 1
+                if since is None or record["updatedAt"] > since:
+                    out.append(orjson.dumps(record).decode())
+            return i
+
+        return emit
+
+    def _build_accounts(self) -> list[dict[str, Any]]:
+        currencies = {"base": self.base, "fx1": self.banks["fx1_ccy"], "fx2": self.banks["fx2_ccy"]}
+        accounts = []
+        for n, (code, name, kind, klass, bank_type, role, active) in enumerate(pools.CHART):
+            accounts.append(
+                {
+                    "id": f"acc_{code}",
+                    "code": code,
+                    "name": name.format(**self.banks),
+                    "type": kind,
+                    "class": klass,
+                    "bankAccountType": bank_type,
+                    "currency": currencies[role],
+                    "active": active,
+                    "updatedAt": self.stamp(n * 60_000 + 36_000_000),
+                }
+            )
+        return accounts
+
+    def _company(self) -> dict[str, Any]:
+        h = mix(self.seed ^ 0xC0C0)
+        spec = pools.COUNTRIES[self.home]
+        city, _region, stem = spec[3][h % len(spec[3])]
+        postal, tax, registration, phone = _country_numbers(self.home, stem, h)
+        words = "".join(c for c in self.name.lower() if c.isalnum() or c == " ").split()
+        street = spec[4][(h >> 8) % len(spec[4])]
+        number = 1 + (h >> 16) % 90
+        line1 = f"{number} {street}" if spec[5] else f"{street} {number}"
+        return {
+            "id": self.tenant_id,
+            "legalName": self.name,
+            "baseCurrency": self.base,
+            "registrationNumber": registration or f"{mix(h ^ 1) % 10**8:08d}",
+            "taxNumber": tax,
+            "phone": phone,
+            "website": f"https://www.{'-'.join(words[:3]) or 'company'}.example",
+            "addresses": [
+                {
+                    "type": "REGISTERED",
+                    "line1": line1,
+                    "city": city,
+                    "postalCode": postal,
+                    "country": self.home,
+                },
+                {
+                    "type": "TRADING",
+                    "line1": f"Unit {1 + (h >> 24) % 30}, {street}",
+                    "city": city,
+                    "postalCode": postal,
+                    "country": self.home,
+                },
+            ],
+            "updatedAt": self.stamp(min(SPAN_MS - 30 * DAY_MS, self.created_ms - 1)),
+        }
+
+    def _report_months(self) -> list[tuple[date, date]]:
+        created = self.start_date + timedelta(days=HISTORY_DAYS)
+        months = []
+        end = created.replace(day=1) - timedelta(days=1)
+        for _ in range(REPORT_MONTHS):
+            start = end.replace(day=1)
+            months.append((start, end))
+            end = start - timedelta(days=1)
+        return months[::-1]
+
+    def reports(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """(profit and loss, balance sheet): one record per month, oldest first."""
+        if self._reports is None:
+            self._reports = _build_reports(self)
+        return self._reports
+
+    def _row(self, section: str, code: str, value: int) -> dict[str, Any]:
+        return {
+            "section": section,
+            "accountId": f"acc_{code}",
+            "accountName": self._account_names[code],
+            "amount": money(value),
+        }
+
+    def _month_stamp(self, end: date) -> str:
+        ms = ((end - self.start_date).days + 4) * DAY_MS + 21_600_000
+        return self.stamp(min(ms, self.created_ms - 1))
+
+    # --- reading --------------------------------------------------------------------------
+
+    def count(self, data_type: str) -> int:
+        """How many indices a data type has (deleted records included)."""
+        return {
+            COMPANY: 1,
+            ACCOUNTS: len(self._accounts),
+            SUPPLIERS: self.sizes.suppliers,
+            BILLS: self.sizes.bills,
+            BILL_PAYMENTS: self.sizes.payments,
+            EXPENSES: self.sizes.expenses,
+            PROFIT_AND_LOSS: len(self._months),
+            BALANCE_SHEET: len(self._months),
+        }[data_type]
+
+    def page_json(
+        self, data_type: str, start: int, size: int, modified_since: datetime | None = None
+    ) -> tuple[str, int | None]:
+        """A JSON array of records from index ``start`` on, and where to continue (or None).
+
+        A full read covers indices [start, start+size) and leaves deleted records out. With
+        ``modified_since`` only records updated after it come back, tombstones included.
+        """
+        emit = self._emitters[data_type]
+        total = self.count(data_type)
+        out: list[str] = []
+        if modified_since is None:
+            end = min(total, start + size)
+            emit(start, end, out, None, size)
+            return f"[{','.join(out)}]", (end if end < total else None)
+        since_ms = self.to_ms(modified_since)
+        since = self.stamp(max(since_ms, -1))
+        if since_ms < self.created_ms:
+            # Base records may qualify: scan, a bounded stretch per page.
+            end = min(total, start + max(size * 20, 50_000))
+            nxt = emit(start, end, out, since, size)
+            return f"[{','.join(out)}]", (nxt if nxt < total else None)
+        # After creation only what later revisions touched can qualify.
+        after = sum(1 for ms in self.revision_ms if ms <= since_ms)
+        scheme = self._units(data_type)
+        if scheme is None:
+            return "[]", None
+        revisions, unit_of, unit_range = scheme
+        pairs = revisions.touched_after(after)
+        i = start
+        while pairs and i < total and len(out) < size:
+            unit = unit_of(i)
+            nxt_unit = min(unit + (res - unit) % mod for res, mod in pairs)
+            lo, hi = unit_range(nxt_unit)
+            if lo >= total:
+                i = total
+                break
+            i = emit(max(i, lo), hi, out, since, size)
+        return f"[{','.join(out)}]", (i if pairs and i < total else None)
+
+    def page(
+        self, data_type: str, start: int, size: int, modified_since: datetime | None = None
+    ) -> tuple[list[dict[str, Any]], int | None]:
+        """`page_json`, parsed."""
+        text, nxt = self.page_json(data_type, start, size, modified_since)
+        records: list[dict[str, Any]] = orjson.loads(text)
+        return records, nxt
+
+    def record(self, data_type: str, i: int) -> dict[str, Any] | None:
+        """Record ``i`` as it stands (its tombstone if deleted), or None past the end."""
+        out: list[str] = []
+        self._emitters[data_type](i, i + 1, out, "", 1)
+        if not out:
+            return None
+        found: dict[str, Any] = orjson.loads(out[0])
+        return found
+
+    def _units(
+        self, data_type: str
+    ) -> tuple[_Revisions, Callable[[int], int], Callable[[int], tuple[int, int]]] | None:
+        if data_type == BILLS:
+            return self.rev_blocks, self.block_of_bill, self._bill_range
+        if data_type == BILL_PAYMENTS:
+            return self.rev_blocks, self.block_of_payment, self._payment_range
+        if data_type == SUPPLIERS:
+            return self.rev_suppliers, _same, _one
+        if data_type == EXPENSES:
+            return self.rev_expenses, _same, _one
+        return None
+
+
+def _same(i: int) -> int:
+    return i
+
+
+def _one(u: int) -> tuple[int, int]:
+    return u, u + 1
+
+
+def _note(method: str, h: int, number: str) -> str:
+    """A free-text reference that sometimes gives the payment method away."""
+    pick = h % 10
+    if pick >= 6:
+        return number
+    if method == pools.BANK_TRANSFER:
+        return ("BACS", "Faster Payment", f"BACS {number}".strip(), "FPS transfer")[pick % 4]
+    if method == pools.CHEQUE:
+        if pick % 2:
+            return f"cheque {(h >> 8) % 1_000_000:06d}"
+        return f"Chq {(h >> 8) % 1_000_000:06d}"
+    if method == pools.CARD:
+        return ("Card payment", "Paid by card", number, "Online card payment")[pick % 4]
+    return ("Paid in cash", "petty cash", number, "Cash")[pick % 4]
+
+
+def _country_numbers(country: str, stem: str, h: int) -> tuple[str, str | None, str | None, str]:
+    """(postal code, tax number, registration number, phone) in the country's formats."""
+    digits = f"{mix(h) % 10**9:09d}"
+    letters = "ABDEFGHJLNPQRSTUWXYZ"
+    a, b = letters[h % 20], letters[(h >> 5) % 20]
+    if country == "GB":
+        postal = f"{stem} {h % 9 + 1}{a}{b}"
+        return postal, f"GB{digits}", f"0{digits[:7]}", f"+44 113 496 0{digits[:3]}"
+    if country == "IE":
+        return (
+            f"{stem} {a}{digits[:3]}",
+            f"IE{digits[:7]}{a}",
+            digits[:6],
+            f"+353 1 555 {digits[:4]}",
+        )
+    if country == "FR":
+        phone = f"+33 1 99 00 {digits[:2]} {digits[2:4]}"
+        return f"{stem}{h % 10:02d}", f"FR{digits[:2]}{digits}", digits, phone
+    if country == "DE":
+        return (
+            f"{stem}{h % 100:02d}",
+            f"DE{digits}",
+            f"HRB {digits[:5]}",
+            f"+49 30 5550 {digits[:4]}",
+        )
+    if country == "NL":
+        return f"{stem} {a}{b}", f"NL{digits}B01", digits[:8], f"+31 20 555 {digits[:4]}"
+    phone = f"+1 {212 + h % 700:03d}-555-01{digits[:2]}"
+    return f"{stem}{h % 100:02d}", f"{digits[:2]}-{digits[2:]}0", None, phone
+
+
+def _settle(
+    bills: list[tuple[int, int, int, list[tuple[int, int, int]], int, int, str]],
+    count: int,
+    state: int,
+    anchor_day: int,
+    *,
+    force_complete: bool,
+) -> list[tuple[int, int, list[tuple[int, int]]]]:
+    """Cut a block's debt line into `count` payments: [(day, amount, [(bill, amount)])]."""
+    if count == 0 or not bills:
+        return []
+    payable = [p for p, bill in enumerate(bills) if not bill[5]]
+    if not payable:
+        payable = [0]
+        first = bills[0]
+        bills[0] = (first[0], first[1], first[2], first[3], first[4], 0, first[6])
+    recent = bills[-1][0] > anchor_day - 45
+    complete_pct = 100 if force_complete else 50 if recent else 90
+    payments: list[tuple[int, int, list[tuple[int, int]]]] = []
+    append = payments.append
+    nbp = len(payable)
+    if count >= nbp:
+        # Instalments: every payable bill gets at least one payment.
+        per_bill, extra = divmod(count, nbp)
+        draw = state
+        for slot, position in enumerate(payable):
+            bill = bills[position]
+            issue, total = bill[0], bill[4]
+            parts = per_bill + 1 if slot < extra else per_bill
+            if slot == nbp - 1:
+                r = T[draw & MASK]
+                if r % 100 >= complete_pct:
+                    total = max(parts, total * (50 + (r >> 8) % 40) // 100)
+            terms = bill[1] - issue
+            if terms < 7 * parts:
+                terms = 7 * parts
+            if parts == 1:
+                day = issue + terms
+                append((day if day < anchor_day else anchor_day, total, [(position, total)]))
+                continue
+            paid = 0
+            for t in range(parts):
+                if t == parts - 1:
+                    amount = total - paid
+                else:
+                    draw += 1
+                    amount = (total - paid) // (parts - t) * (80 + T[draw & MASK] % 40) // 100
+                    ceiling = total - paid - (parts - t - 1)
+                    amount = 1 if amount < 1 else ceiling if amount > ceiling else amount
+                paid += amount
+                day = issue + ((t + 1) * terms) // parts
+                append((day if day < anchor_day else anchor_day, amount, [(position, amount)]))
+        return payments
+    # Fewer payments than bills: each pays the next 1–3 bills, or part of one.
+    remaining = [bills[p][4] for p in payable]
+    pos = 0
+    for n in range(count):
+        left_after = count - n - 1
+        r = T[(state + n) & MASK]
+        roll = r % 100
+        if left_after == 0:
+            cover = min(nbp - pos, 3) if roll < complete_pct else 0
+        else:
+            cover = 1 if roll < 75 else 2 if roll < 88 else 3 if roll < 95 else 0
+            if cover > nbp - pos - left_after:
+                cover = nbp - pos - left_after
+        if cover == 0:
+            rem = remaining[pos]
+            amount = rem if rem < 2 else max(1, rem * (20 + (r >> 8) % 60) // 100)
+            if amount >= 10_000:
+                amount -= amount % 100  # round pounds for larger part-payments
+            allocations = [(payable[pos], amount)]
+            remaining[pos] = rem - amount
+            first = bills[payable[pos]]
+            latest = first[0]
+            if rem == amount:
+                pos += 1
+        else:
+            allocations = [(payable[q], remaining[q]) for q in range(pos, pos + cover)]
+            amount = sum(remaining[pos : pos + cover])
+            for q in range(pos, pos + cover):
+                remaining[q] = 0
+            first = bills[payable[pos]]
+            latest = max([bills[payable[q]][0] for q in range(pos, pos + cover)])
+            pos += cover
+        terms = first[1] - first[0]
+        r2 = r >> 16
+        if cover == 0:
+            delay = r2 % (terms + 1)
+        elif r2 % 10 < 7:
+            delay = terms - (r2 >> 4) % (terms // 3 + 1)
+        else:
+            delay = terms + 1 + (r2 >> 4) % 30
+        day = latest + delay
+        append((day if day < anchor_day else anchor_day, amount, allocations))
+    return payments
+
+
+def _build_reports(ds: Dataset) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Monthly P&L and balance sheets whose totals agree (assets = liabilities + equity)."""
+    scale = int(max(ds.sizes.bills, 50) * 90_000 / REPORT_MONTHS * 1.35)
+    income_shares = (("200", 1000), ("260", 20), ("270", 3))
+    cost_shares = (("310", 350), ("320", 80), ("325", 30))
+    expense_shares = (
+        ("477", 220), ("469", 50), ("400", 30), ("412", 20), ("445", 15), ("489", 8),
+        ("485", 12), ("495", 15), ("493", 10), ("494", 6), ("449", 10), ("433", 7),
+        ("453", 8), ("404", 2), ("416", 10), ("437", 4), ("420", 5), ("429", 5),
+    )  # fmt: skip
+    pl_records: list[dict[str, Any]] = []
+    bs_records: list[dict[str, Any]] = []
+    retained = 3 * scale
+    loan = 2 * scale
+    equipment = scale
+    key = mix(ds.seed ^ 0xBEEF)
+    for m, (start, end) in enumerate(ds._months):
+        h = mix(key ^ (m * GOLD & M64))
+        season = 1 + 0.15 * math.sin((start.month - 3) / 12 * 2 * math.pi)
+        sales = int(scale * season * (0.9 + (h % 200) / 1000))
+
+        def amount(share: int, salt: int, h: int = h, sales: int = sales) -> int:
+            return int(sales * share / 1000 * (0.85 + (mix(h ^ salt) % 300) / 1000))
+
+        rows: list[dict[str, Any]] = []
+        totals: dict[str, int] = {}
+        for section, shares, key_name in (
+            ("Income", income_shares, "income"),
+            ("Cost of Sales", cost_shares, "costOfSales"),
+            ("Operating Expenses", expense_shares, "operatingExpenses"),
+        ):
+            subtotal = 0
+            for code, share in shares:
+                value = amount(share, int(code))
+                subtotal += value
+                rows.append(ds._row(section, code, value))
+            totals[key_name] = subtotal
+        gross = totals["income"] - totals["costOfSales"]
+        net = gross - totals["operatingExpenses"]
+        pl_records.append(
+            {
+                "id": f"pl-{start:%Y-%m}",
+                "periodStart": start.isoformat(),
+                "periodEnd": end.isoformat(),
+                "currency": ds.base,
+                "rows": rows,
+                "totals": {
+                    "income": money(totals["income"]),
+                    "costOfSales": money(totals["costOfSales"]),
+                    "grossProfit": money(gross),
+                    "operatingExpenses": money(totals["operatingExpenses"]),
+                    "netProfit": money(net),
+                },
+                "updatedAt": ds._month_stamp(end),
+            }
+        )
+        retained += net
+        loan = max(0, loan - scale // 40)
+        equipment = max(scale // 4, equipment - scale // 60 + (scale // 5 if m % 6 == 0 else 0))
+        assets = [
+            ("091", amount(300, 1)),
+            ("092", amount(60, 2)),
+            ("093", amount(30, 3)),
+            ("094", 20_000 + mix(h ^ 4) % 30_000),
+            ("097", amount(10, 5)),
+            ("610", amount(1200, 6)),
+            ("620", amount(60, 7)),
+            ("630", amount(170, 8)),
+            ("710", equipment * 2 // 5),
+            ("720", equipment * 3 // 5),
+        ]
+        liabilities = [
+            ("800", amount(800, 9)),
+            ("820", amount(40, 10)),
+            ("825", amount(60, 11)),
+            ("095", amount(20, 12)),
+            ("096", amount(10, 13)),
+            ("900", loan),
+        ]
+        equity = [("970", scale // 10), ("960", retained)]
+        total_liabilities = sum(v for _c, v in liabilities)
+        total_equity = sum(v for _c, v in equity)
+        current = total_liabilities + total_equity - sum(v for _c, v in assets)
+        assets.insert(0, ("090", current))
+        bs_records.append(
+            {
+                "id": f"bs-{start:%Y-%m}",
+                "periodStart": start.isoformat(),
+                "periodEnd": end.isoformat(),
+                "currency": ds.base,
+                "rows": [ds._row("Assets", code, v) for code, v in assets]
+                + [ds._row("Liabilities", code, v) for code, v in liabilities]
+                + [ds._row("Equity", code, v) for code, v in equity],
+                "totals": {
+                    "assets": money(sum(v for _c, v in assets)),
+                    "liabilities": money(total_liabilities),
+                    "equity": money(total_equity),
+                },
+                "updatedAt": ds._month_stamp(end),
+            }
+        )
+    return pl_records, bs_records
