@@ -114,8 +114,6 @@ def test_key_rotation_re_encrypts_with_the_new_key(fake, tenant, settings):
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_workers_refresh_only_once(fake, tenant):
-    if db_connection.vendor != "postgresql":
-        pytest.skip("row locks across threads need PostgreSQL (CI runs this)")
     connection = Connection.objects.create(
         organisation=tenant.org,
         company=tenant.company,

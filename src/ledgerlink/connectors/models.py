@@ -49,6 +49,9 @@ class Connection(models.Model):
     last_synced_at = models.DateTimeField(null=True, blank=True)
     last_refreshed_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # Who is refreshing the token right now, until when (one refresh at a time, see services).
+    refresh_lock_owner = models.CharField(max_length=64, blank=True)
+    refresh_lock_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ledgerlink.audit.services import record
 from ledgerlink.connectors import crypto, registry
-from ledgerlink.connectors.base import AuthorisationError, Connector, TokenSet
+from ledgerlink.connectors.base import AuthorisationError, Connector, RetryableError, TokenSet
 from ledgerlink.connectors.models import Connection, ConnectionStatus, OAuthState
 from ledgerlink.relationships.models import Company, DataRequest
 from ledgerlink.tenancy.tokens import hash_token
@@ -21,6 +23,9 @@ logger = logging.getLogger(__name__)
 STATE_LIFETIME = timedelta(minutes=30)
 # Refresh this long before the access token expires, so a page fetch never starts stale.
 REFRESH_MARGIN = timedelta(seconds=60)
+# A refresh claim lapses after this (a worker killed mid-refresh must not block others).
+REFRESH_LEASE = timedelta(seconds=30)
+REFRESH_WAIT = timedelta(seconds=45)
 
 
 class AuthorisationFailed(Exception):
@@ -199,32 +204,64 @@ def token_of(connection: Connection) -> TokenSet:
 def fresh_token(connection: Connection, *, force: bool = False) -> TokenSet:
     """A usable access token, refreshing it first when it is (about to be) expired.
 
-    Only one refresh per connection runs at a time: the connection row is locked, and a
-    worker that waited re-reads the row and uses the token the other worker just got
-    (refresh tokens rotate, so refreshing twice would invalidate the first result).
+    Only one refresh per connection runs at a time, on any database: a worker claims the
+    refresh with a conditional UPDATE (a short lease on the row), calls the platform outside
+    any transaction, then stores the new tokens. A worker that finds the refresh claimed waits
+    and uses the token the other one got: refresh tokens rotate, so refreshing twice would
+    invalidate the first result (and some platforms then revoke the whole grant).
     """
-    current = token_of(connection)
     if not force and not _expiring(connection):
-        return current
+        return token_of(connection)
     connector = registry.get(connection.platform)
+    me = secrets.token_hex(16)
+    deadline = time.monotonic() + REFRESH_WAIT.total_seconds()
+    while True:
+        now = timezone.now()
+        claimed = (
+            Connection.objects.filter(
+                pk=connection.pk, access_token_encrypted=connection.access_token_encrypted
+            )
+            .filter(Q(refresh_lock_until__isnull=True) | Q(refresh_lock_until__lt=now))
+            .update(refresh_lock_owner=me, refresh_lock_until=now + REFRESH_LEASE)
+        )
+        if claimed:
+            break
+        latest = Connection.objects.get(pk=connection.pk)
+        if latest.access_token_encrypted != connection.access_token_encrypted:
+            _copy_token_fields(latest, connection)  # another worker refreshed it
+            return token_of(latest)
+        if time.monotonic() > deadline:
+            raise RetryableError("Another worker is still refreshing this connection's token.")
+        time.sleep(0.05)
+    held = Connection.objects.get(pk=connection.pk)
     try:
-        with transaction.atomic():
-            locked = Connection.objects.select_for_update().get(pk=connection.pk)
-            if locked.access_token_encrypted != connection.access_token_encrypted or (
-                not force and not _expiring(locked)
-            ):
-                _copy_token_fields(locked, connection)
-                return token_of(locked)
-            token = connector.refresh(token_of(locked))
-            _set_token(locked, token)
-            locked.last_refreshed_at = timezone.now()
-            locked.save()
-            _copy_token_fields(locked, connection)
-            return token
+        token = connector.refresh(token_of(held))
     except AuthorisationError as failure:
-        # Recorded after the rollback of the refresh transaction, so it sticks.
+        _release_refresh(connection, me)
         mark_needs_reauthorisation(connection, str(failure))
         raise
+    except BaseException:
+        _release_refresh(connection, me)
+        raise
+    _set_token(held, token)
+    Connection.objects.filter(pk=connection.pk, refresh_lock_owner=me).update(
+        access_token_encrypted=held.access_token_encrypted,
+        refresh_token_encrypted=held.refresh_token_encrypted,
+        token_expires_at=held.token_expires_at,
+        scope=held.scope,
+        last_refreshed_at=timezone.now(),
+        refresh_lock_owner="",
+        refresh_lock_until=None,
+        updated_at=timezone.now(),
+    )
+    _copy_token_fields(Connection.objects.get(pk=connection.pk), connection)
+    return token
+
+
+def _release_refresh(connection: Connection, owner: str) -> None:
+    Connection.objects.filter(pk=connection.pk, refresh_lock_owner=owner).update(
+        refresh_lock_owner="", refresh_lock_until=None
+    )
 
 
 def _expiring(connection: Connection) -> bool:

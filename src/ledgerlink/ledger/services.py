@@ -166,11 +166,15 @@ def upsert(
             if data_type == DataType.BILL_PAYMENTS:
                 _replace_allocations(company, source, list(unique.values()))  # type: ignore[arg-type]
         if tombstones:
-            result.deleted = model._default_manager.filter(
+            gone = model._default_manager.filter(
                 company=company,
                 source=source,
                 source_id__in=[t.source_id for t in tombstones],
-            ).update(is_deleted=True, synced_at=now)
+            )
+            result.deleted = gone.update(is_deleted=True, synced_at=now)
+            if data_type == DataType.BILL_PAYMENTS:
+                # A deleted payment settles nothing any more.
+                m.PaymentAllocation.objects.filter(payment__in=gone).delete()
     return result
 
 
@@ -196,13 +200,13 @@ def _replace_allocations(
 
 def mark_unseen_deleted(company: Company, source: str, data_type: str, since: datetime) -> int:
     """After a full sync: what the source no longer returned has been deleted there."""
-    return (
-        MODEL_FOR[data_type]
-        ._default_manager.filter(
-            company=company, source=source, is_deleted=False, synced_at__lt=since
-        )
-        .update(is_deleted=True)
+    gone = MODEL_FOR[data_type]._default_manager.filter(
+        company=company, source=source, is_deleted=False, synced_at__lt=since
     )
+    if data_type == DataType.BILL_PAYMENTS:
+        m.PaymentAllocation.objects.filter(payment__in=gone).delete()
+    count: int = gone.update(is_deleted=True)
+    return count
 
 
 def resolve_links(company: Company, source: str) -> None:
