@@ -207,7 +207,9 @@ LEDGERLINK_SANDBOX_URL = env_str("LEDGERLINK_SANDBOX_URL", LEDGERLINK_BASE_URL +
 SANDBOX_CLIENT_ID = env_str("SANDBOX_CLIENT_ID", "ledgerlink-sandbox")
 SANDBOX_CLIENT_SECRET = env_str("SANDBOX_CLIENT_SECRET", "sandbox-secret")
 # The sandbox only redirects back to ledgerlink's own OAuth callback.
-SANDBOX_REDIRECT_URIS = [LEDGERLINK_BASE_URL + "/connect/callback/"]
+SANDBOX_REDIRECT_URIS = env_list(
+    "SANDBOX_REDIRECT_URIS", [LEDGERLINK_BASE_URL + "/connect/callback/"]
+)
 # Lets tests and the demo inject faults into the sandbox over HTTP. Never in production.
 SANDBOX_CONTROL_ENABLED = env_bool("SANDBOX_CONTROL_ENABLED", False)
 
@@ -222,5 +224,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.server": {"level": "WARNING"}},
+    "loggers": {
+        "django.server": {"level": "WARNING"},
+        # One line per HTTP request of a sync is noise; errors still show.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+    },
 }

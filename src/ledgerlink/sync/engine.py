@@ -48,6 +48,8 @@ from ledgerlink.sync.models import SyncRun, SyncStatus
 logger = logging.getLogger(__name__)
 MAX_PROBLEMS_KEPT = 200
 DAILY_LIMIT_PAUSE = timedelta(hours=1)
+# Above this many records, table statistics are refreshed before links are resolved.
+BULK_LOAD = 5000
 
 
 class LeaseLost(Exception):
@@ -270,6 +272,8 @@ class Runner:
     def execute(self) -> None:
         for data_type in self.run.data_types:
             self.sync_data_type(data_type)
+        if self.run.records_total > BULK_LOAD:
+            ledger.refresh_statistics()
         ledger.resolve_links(self.company, self.source)
         started = self.run.started_at or self.run.created_at
         for data_type, state in self.run.progress.items():

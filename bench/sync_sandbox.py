@@ -1,0 +1,150 @@
+"""Sync a sandbox company over real HTTP into the database: records/s and peak RSS.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/ledgerlink_bench \\
+        uv run python bench/sync_sandbox.py [--bills N]
+
+Default size is the issue's figure: 1,000,000 bills, 1,000,000 payments, 300,000 expenses,
+50,000 suppliers. The sandbox is served by a separate Gunicorn process (2 workers) exactly as
+a remote platform would be; this process runs the sync engine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import socket
+import subprocess
+import sys
+import time
+
+from _django import ROOT, setup
+
+setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from ledgerlink.connectors import crypto  # noqa: E402
+from ledgerlink.connectors.models import Connection  # noqa: E402
+from ledgerlink.connectors.sandbox import SandboxConnector  # noqa: E402
+from ledgerlink.ledger.records import DataType  # noqa: E402
+from ledgerlink.relationships.models import Company  # noqa: E402
+from ledgerlink.sandbox.services import create_tenant  # noqa: E402
+from ledgerlink.sync import engine  # noqa: E402
+from ledgerlink.tenancy.services import create_organisation  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_up(url: str) -> None:
+    import httpx
+
+    for _ in range(200):
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise SystemExit(f"server at {url} did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bills", type=int, default=1_000_000)
+    args = parser.parse_args()
+    bills = args.bills
+    sizes = (max(1, bills // 20), bills, bills, bills * 3 // 10)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "LEDGERLINK_BASE_URL": base,
+        "SANDBOX_REDIRECT_URIS": base + "/journey/callback/sandbox",
+    }
+    env["DATABASE_URL"] = os.environ.get("DATABASE_URL", "")
+    if not env["DATABASE_URL"]:
+        env["DATABASE_URL"] = f"sqlite:///{settings.DATABASES['default']['NAME']}"
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "ledgerlink.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--no-control-socket",
+            "--timeout",
+            "120",
+        ],
+        env={**env, "DJANGO_SETTINGS_MODULE": "tests.settings", "PYTHONPATH": str(ROOT)},
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until_up(base + "/login/")
+        settings.LEDGERLINK_SANDBOX_URL = base + "/sandbox"
+        settings.LEDGERLINK_BASE_URL = base
+        settings.SANDBOX_REDIRECT_URIS = [base + "/journey/callback/sandbox"]
+        sys.path.insert(0, str(ROOT))
+        from tests.sandbox.conftest import authorise
+
+        tenant = create_tenant("Benchmark Books Ltd", 42, *sizes)
+        tenant.rate_limit_per_minute = 1_000_000
+        tenant.save()
+        token = authorise(SandboxConnector(), base + "/sandbox", tenant)
+        org = create_organisation(name="Sync bench", slug=f"sync-{int(time.time())}")
+        company = Company.objects.create(organisation=org, name="Benchmark Books Ltd")
+        conn = Connection.objects.create(
+            organisation=org,
+            company=company,
+            platform="sandbox",
+            tenant_id=tenant.public_id,
+            access_token_encrypted=crypto.encrypt(token.access_token),
+            refresh_token_encrypted=crypto.encrypt(token.refresh_token),
+            token_expires_at=token.expires_at,
+        )
+        run = engine.start_sync(conn, enqueue=False)
+        print(
+            f"sizes: {sizes[0]:,} suppliers, {sizes[1]:,} bills, {sizes[2]:,} payments, "
+            f"{sizes[3]:,} expenses; database: {connection.vendor}",
+            flush=True,
+        )
+        started = time.perf_counter()
+        last = [started]
+
+        def progress(sync_run: object) -> None:
+            now = time.perf_counter()
+            if now - last[0] > 10:
+                last[0] = now
+                total = sum(int(s["records"]) for s in run_progress(sync_run).values())
+                print(f"  {now - started:6.1f} s: {total:,} records", flush=True)
+
+        def run_progress(sync_run: object) -> dict[str, dict[str, int]]:
+            return sync_run.progress  # type: ignore[attr-defined, no-any-return]
+
+        result = engine.run(run.pk, on_page=progress)
+        elapsed = time.perf_counter() - started
+        assert result is not None and result.status == "succeeded", result and result.message
+        total = result.records_total
+        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        for data_type, state in result.progress.items():
+            print(f"  {DataType.LABELS[data_type]:>22}: {state['records']:>10,}")
+        print(
+            f"synced {total:,} records in {elapsed:.1f} s = {total / elapsed:,.0f} records/s "
+            f"end to end; peak RSS of the syncing process {rss_mb:,.0f} MB"
+        )
+    finally:
+        server.terminate()
+        server.wait(20)
+
+
+if __name__ == "__main__":
+    main()
