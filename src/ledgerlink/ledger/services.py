@@ -216,10 +216,8 @@ def refresh_statistics() -> None:
     """
     if connection.vendor != "postgresql":
         return
-    tables = [
-        connection.ops.quote_name(model._meta.db_table)
-        for model in (*MODEL_FOR.values(), m.PaymentAllocation)
-    ]
+    models_: list[type[models.Model]] = [*MODEL_FOR.values(), m.PaymentAllocation]
+    tables = [connection.ops.quote_name(model._meta.db_table) for model in models_]
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {', '.join(tables)}")
 
@@ -232,6 +230,7 @@ def resolve_links(company: Company, source: str, *, since: datetime | None = Non
     """
     quote = connection.ops.quote_name
     recent = " AND t.synced_at >= %s" if since is not None else ""
+    params: list[Any] = [company.pk, source] + ([since] if since is not None else [])
     supplier_table = quote(m.Supplier._meta.db_table)
     with connection.cursor() as cursor:
         for model in (m.Bill, m.BillPayment, m.Expense):
@@ -241,7 +240,7 @@ def resolve_links(company: Company, source: str, *, since: datetime | None = Non
                 "WHERE t.company_id = %s AND t.source = %s AND s.company_id = t.company_id "
                 "AND s.source = t.source AND s.source_id = t.supplier_source_id "
                 f"AND (t.supplier_id IS NULL OR t.supplier_id <> s.id){recent}",
-                [company.pk, source] + ([since] if since is not None else []),
+                params,
             )
         cursor.execute(
             f"UPDATE {quote(m.PaymentAllocation._meta.db_table)} AS a SET bill_id = b.id "  # noqa: S608
@@ -251,7 +250,7 @@ def resolve_links(company: Company, source: str, *, since: datetime | None = Non
             "AND b.company_id = p.company_id AND b.source = p.source "
             "AND b.source_id = a.bill_source_id AND (a.bill_id IS NULL OR a.bill_id <> b.id)"
             + (" AND p.synced_at >= %s" if since is not None else ""),
-            [company.pk, source] + ([since] if since is not None else []),
+            params,
         )
 
 
