@@ -18,6 +18,7 @@ EXPECTED_ROLE = {
     "company-delete": Role.ANALYST,
     "request-data": Role.ANALYST,
     "company-sync-status": Role.VIEWER,
+    "template": Role.VIEWER,
     "connection-sync": Role.ANALYST,
     "request-revoke": Role.ANALYST,
     "request-reissue": Role.ANALYST,

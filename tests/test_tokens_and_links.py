@@ -115,3 +115,19 @@ def test_copy_link_is_refused_when_the_org_switched_it_off(tenant):
     with pytest.raises(PermissionError):
         issue(tenant, delivery=Delivery.LINK)
     assert not DataRequest.objects.filter(company=tenant.company).exists()
+
+
+def test_template_downloads_only_with_a_valid_link(tenant, client):
+    issued = issue(tenant)
+    response = client.get(f"/r/{issued.token}/template.xlsx")
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response.content[:2] == b"PK"  # a zip: the xlsx container
+    services.revoke_data_request(data_request=issued.data_request, actor=tenant.admin)
+    assert client.get(f"/r/{issued.token}/template.xlsx").status_code == 410
+    assert client.get("/r/unknown-token/template.xlsx").status_code == 404
+
+
+def test_portal_users_can_download_the_template(viewer_client):
+    response = viewer_client.get("/portal/template.xlsx")
+    assert response.status_code == 200 and response.content[:2] == b"PK"

@@ -121,3 +121,13 @@ def connect_callback(request: HttpRequest) -> HttpResponse:
         "journey/connected.html",
         {"connection": connection, "org": connection.organisation},
     )
+
+
+def template_download(request: HttpRequest, token: str) -> HttpResponse:
+    """The supplier template, for a client whose link is valid."""
+    from ledgerlink.journey.downloads import template_response
+
+    resolved = resolve_link(token)
+    if resolved.state is not LinkState.VALID:
+        return landing(request, token)
+    return template_response()

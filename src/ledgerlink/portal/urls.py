@@ -15,6 +15,7 @@ urlpatterns = [
     path("connections/<int:pk>/sync/", sync.sync_now, name="connection-sync"),
     path("requests/<int:pk>/revoke/", requests.request_revoke, name="request-revoke"),
     path("requests/<int:pk>/reissue/", requests.request_reissue, name="request-reissue"),
+    path("template.xlsx", sync.template_download, name="template"),
     path("settings/", settings.organisation_settings, name="settings"),
     path("users/", users.user_list, name="users"),
     path("users/<int:pk>/role/", users.user_change_role, name="user-role"),

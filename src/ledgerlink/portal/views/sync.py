@@ -45,3 +45,10 @@ def sync_now(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(
         "portal:company-detail", pk=connection.company.parent_id or connection.company_id
     )
+
+
+@viewer_required
+def template_download(request: HttpRequest) -> HttpResponse:
+    from ledgerlink.journey.downloads import template_response
+
+    return template_response()
