@@ -119,7 +119,7 @@ def test_rolled_back_changes_send_nothing(tenant, django_capture_on_commit_callb
 
 
 def test_outbox_backend_captures_mail_per_organisation(
-    analyst_client, tenant, other_tenant, settings, django_capture_on_commit_callbacks
+    admin_client, tenant, other_tenant, settings, django_capture_on_commit_callbacks
 ):
     settings.EMAIL_BACKEND = "ledgerlink.notifications.backends.OutboxEmailBackend"
     settings.LEDGERLINK_OUTBOX_ENABLED = True
@@ -135,13 +135,25 @@ def test_outbox_backend_captures_mail_per_organisation(
             )
     mine = OutboxMessage.objects.get(organisation=tenant.org)
     assert "Start here" in mine.text_body and mine.html_body.startswith("<!doctype html>")
-    page = analyst_client.get(reverse("portal:outbox")).content.decode()
+    page = admin_client.get(reverse("portal:outbox")).content.decode()
     assert tenant.company.contact_email in page
     assert other_tenant.company.contact_email not in page
-    detail = analyst_client.get(reverse("portal:outbox-detail", args=[mine.pk]))
+    detail = admin_client.get(reverse("portal:outbox-detail", args=[mine.pk]))
     assert 'href="http://testserver/r/' in detail.content.decode()
 
 
-def test_outbox_page_is_absent_when_real_email_is_configured(analyst_client, settings):
+def test_outbox_page_is_absent_when_real_email_is_configured(admin_client, settings):
     settings.LEDGERLINK_OUTBOX_ENABLED = False
-    assert analyst_client.get(reverse("portal:outbox")).status_code == 404
+    assert admin_client.get(reverse("portal:outbox")).status_code == 404
+
+
+def test_password_reset_mail_never_appears_in_an_organisation_outbox(
+    tenant, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "ledgerlink.notifications.backends.OutboxEmailBackend"
+    from django.test import Client
+
+    with django_capture_on_commit_callbacks(execute=True):
+        Client().post("/password-reset/", {"email": tenant.admin.email})
+    message = OutboxMessage.objects.get(subject__icontains="reset")
+    assert message.organisation is None

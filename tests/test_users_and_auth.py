@@ -122,3 +122,24 @@ def test_audit_events_are_append_only(tenant):
         event.save()
     with pytest.raises(RuntimeError):
         event.delete()
+
+
+def test_an_invitation_never_takes_over_an_existing_account(
+    admin_client, tenant, other_tenant, django_capture_on_commit_callbacks
+):
+    """Alpha's admin invites Beta's admin: the link alone must not set Beta's password."""
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(
+            reverse("portal:users"), {"email": other_tenant.admin.email, "role": "viewer"}
+        )
+    path = re.search(r"http://testserver(/invitations/[\w-]+/)", mail.outbox[-1].body).group(1)
+    stranger = Client()
+    page = stranger.post(path, {"full_name": "Mallory", "password": "mallory's new password"})
+    assert "Sign in to join" in page.content.decode()
+    assert User.objects.get(pk=other_tenant.admin.pk).check_password(PASSWORD)
+    assert stranger.get(reverse("portal:company-list")).status_code == 302  # not signed in
+    # The real owner signs in and joins.
+    owner = Client()
+    owner.force_login(other_tenant.admin)
+    owner.post(path)
+    assert membership(other_tenant.admin, tenant.org).role == Role.VIEWER

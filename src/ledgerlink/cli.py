@@ -119,8 +119,6 @@ def _gunicorn_command(host: str, port: int, workers: int) -> list[str]:
         "4",
         "--worker-class",
         "gthread",
-        "--access-logfile",
-        "-",
         "--graceful-timeout",
         "10",
         "--no-control-socket",

@@ -202,7 +202,8 @@ if not LEDGERLINK_ENCRYPTION_KEYS:
     )
 
 # The built-in sandbox accounting platform (served by this server under /sandbox/).
-LEDGERLINK_SANDBOX_ENABLED = env_bool("LEDGERLINK_SANDBOX_ENABLED", True)
+# Off by default on real (HTTPS) deployments: clients must never connect pretend books.
+LEDGERLINK_SANDBOX_ENABLED = env_bool("LEDGERLINK_SANDBOX_ENABLED", not HTTPS)
 LEDGERLINK_SANDBOX_URL = env_str("LEDGERLINK_SANDBOX_URL", LEDGERLINK_BASE_URL + "/sandbox")
 SANDBOX_CLIENT_ID = env_str("SANDBOX_CLIENT_ID", "ledgerlink-sandbox")
 SANDBOX_CLIENT_SECRET = env_str("SANDBOX_CLIENT_SECRET", "sandbox-secret")
@@ -222,7 +223,10 @@ LEDGERLINK_SYNC_MAX_RETRIES = env_int("LEDGERLINK_SYNC_MAX_RETRIES", 8, minimum=
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Bearer tokens travel in some URLs (request links, invitations, resets, OAuth codes):
+    # every log line goes through the redaction filter first.
+    "filters": {"redact": {"()": "ledgerlink.conf.logging.RedactSecrets"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.server": {"level": "WARNING"},

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -53,6 +54,8 @@ urlpatterns = [
     path("", include(auth_patterns)),
     path("portal/", include("ledgerlink.portal.urls")),
     path("", include("ledgerlink.journey.urls")),
-    # The built-in sandbox accounting platform: an "external" system served by this server.
-    path("sandbox/", include("ledgerlink.sandbox.urls")),
 ]
+
+if settings.LEDGERLINK_SANDBOX_ENABLED:
+    # The built-in sandbox accounting platform: an "external" system served by this server.
+    urlpatterns.append(path("sandbox/", include("ledgerlink.sandbox.urls")))

@@ -148,3 +148,50 @@ def test_concurrent_workers_refresh_only_once(fake, tenant):
         thread.join()
     assert fake.refreshed == 1
     assert results == ["access-r1"] * 4
+
+
+def test_a_callback_in_another_browser_is_refused(fake, tenant):
+    url = services.start_authorisation(
+        company=tenant.company,
+        platform="fake",
+        redirect_uri="https://l.test/cb",
+        browser_nonce="nonce-of-the-clients-browser",
+    )
+    state = parse_qs(urlparse(url).query)["state"][0]
+    with pytest.raises(services.AuthorisationFailed, match="same browser"):
+        services.finish_authorisation(state=state, code="abc", browser_nonce="someone-else")
+    assert not Connection.objects.exists()
+
+
+def test_a_callback_for_a_revoked_request_is_refused(fake, tenant):
+    from ledgerlink.relationships import services as relationships
+
+    issued = relationships.create_data_request(
+        organisation=tenant.org,
+        company=tenant.company,
+        actor=tenant.admin,
+        wants_financials=True,
+        wants_spend=False,
+        delivery="link",
+    )
+    url = services.start_authorisation(
+        company=tenant.company,
+        platform="fake",
+        redirect_uri="https://l.test/cb",
+        data_request=issued.data_request,
+    )
+    relationships.revoke_data_request(data_request=issued.data_request, actor=tenant.admin)
+    state = parse_qs(urlparse(url).query)["state"][0]
+    with pytest.raises(services.AuthorisationFailed, match="no longer open"):
+        services.finish_authorisation(state=state, code="abc")
+
+
+def test_a_platform_error_during_the_callback_is_a_friendly_failure(fake, tenant):
+    from ledgerlink.connectors.base import RetryableError
+
+    def broken(**_kwargs):
+        raise RetryableError("502 from the platform")
+
+    fake.exchange_code = broken  # type: ignore[method-assign]
+    with pytest.raises(services.AuthorisationFailed, match="Try again"):
+        services.finish_authorisation(state=start(tenant), code="abc")

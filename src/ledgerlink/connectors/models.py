@@ -84,6 +84,8 @@ class OAuthState(models.Model):
     )
     platform = models.CharField(max_length=40)
     code_verifier_encrypted = models.TextField()
+    # SHA-256 of a nonce kept in the starting browser's cookie; the callback must present it.
+    browser_hash = models.CharField(max_length=64, blank=True)
     redirect_uri = models.CharField(max_length=500)
     # An existing connection being re-authorised (reconnect repairs it, never duplicates).
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, null=True, blank=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 import secrets
 import time
@@ -14,18 +15,24 @@ from django.utils import timezone
 
 from ledgerlink.audit.services import record
 from ledgerlink.connectors import crypto, registry
-from ledgerlink.connectors.base import AuthorisationError, Connector, RetryableError, TokenSet
+from ledgerlink.connectors.base import (
+    AuthorisationError,
+    Connector,
+    ConnectorError,
+    RetryableError,
+    TokenSet,
+)
 from ledgerlink.connectors.models import Connection, ConnectionStatus, OAuthState
 from ledgerlink.relationships.models import Company, DataRequest
 from ledgerlink.tenancy.tokens import hash_token
 
 logger = logging.getLogger(__name__)
-STATE_LIFETIME = timedelta(minutes=30)
+STATE_LIFETIME = timedelta(minutes=10)
 # Refresh this long before the access token expires, so a page fetch never starts stale.
 REFRESH_MARGIN = timedelta(seconds=60)
 # A refresh claim lapses after this (a worker killed mid-refresh must not block others).
-REFRESH_LEASE = timedelta(seconds=30)
-REFRESH_WAIT = timedelta(seconds=45)
+REFRESH_LEASE = timedelta(seconds=120)  # longer than a token call can take (connect+read)
+REFRESH_WAIT = timedelta(seconds=150)
 
 
 class AuthorisationFailed(Exception):
@@ -43,6 +50,7 @@ def start_authorisation(
     redirect_uri: str,
     data_request: DataRequest | None = None,
     connection: Connection | None = None,
+    browser_nonce: str = "",
 ) -> str:
     """Return the platform's authorisation URL; PKCE verifier and state stay server-side."""
     connector = registry.get(platform)
@@ -57,6 +65,7 @@ def start_authorisation(
         code_verifier_encrypted=crypto.encrypt(verifier),
         redirect_uri=redirect_uri,
         connection=connection,
+        browser_hash=hash_token(browser_nonce) if browser_nonce else "",
         expires_at=timezone.now() + STATE_LIFETIME,
     )
     return connector.authorisation_url(
@@ -89,7 +98,11 @@ class Authorised:
     repeated: bool = False  # the same callback seen again: nothing new happened
 
 
-def finish_authorisation(*, state: str, code: str = "", error: str = "") -> Authorised:
+def finish_authorisation(
+    *, state: str, code: str = "", error: str = "", browser_nonce: str | None = None
+) -> Authorised:
+    """Complete an authorisation. `browser_nonce` is the starting browser's cookie; when the
+    flow was started with one, a callback in another browser is refused."""
     done = (
         OAuthState.objects.select_related("connection")
         .filter(state_hash=hash_token(state or ""), used_at__isnull=False, connection__isnull=False)
@@ -99,6 +112,14 @@ def finish_authorisation(*, state: str, code: str = "", error: str = "") -> Auth
         # A repeated callback (refresh, back button) shows the same success, no second link.
         return Authorised(done.connection, created=False, repeated=True)
     pending = _claim_state(state)
+    if pending.browser_hash and not hmac.compare_digest(
+        pending.browser_hash, hash_token(browser_nonce or "")
+    ):
+        raise AuthorisationFailed(
+            "Finish connecting in the same browser you started in: open your link again there."
+        )
+    if pending.data_request is not None and not _request_open(pending.data_request):
+        raise AuthorisationFailed("This request is no longer open. Ask for a new link.")
     connector = registry.get(pending.platform)
     if error or not code:
         reason = (
@@ -126,10 +147,34 @@ def finish_authorisation(*, state: str, code: str = "", error: str = "") -> Auth
         raise AuthorisationFailed(
             "The accounting software refused the authorisation. Try again."
         ) from failure
+    except ConnectorError as failure:
+        logger.warning("Finishing authorisation at %s failed: %s", connector.key, failure)
+        raise AuthorisationFailed(
+            f"{connector.name} did not answer properly. Try again in a few minutes."
+        ) from failure
     if not tenants:
         raise AuthorisationFailed("Your login does not give access to any organisation.")
     tenant = tenants[0]
-    return _store_connection(pending, connector, token, tenant.id, tenant.name)
+    try:
+        return _store_connection(pending, connector, token, tenant.id, tenant.name)
+    except AuthorisationFailed:
+        _revoke_quietly(connector, token)  # refused: do not leave a live grant behind
+        raise
+
+
+def _request_open(data_request: DataRequest) -> bool:
+    from ledgerlink.relationships.models import RequestStatus
+
+    return data_request.status != RequestStatus.REVOKED and (
+        data_request.status == RequestStatus.COMPLETED or not data_request.is_expired
+    )
+
+
+def _revoke_quietly(connector: Connector, token: TokenSet) -> None:
+    try:
+        connector.revoke(token)
+    except Exception as failure:  # best effort
+        logger.warning("Revoking an unused grant at %s failed: %s", connector.key, failure)
 
 
 @transaction.atomic
@@ -238,13 +283,18 @@ def fresh_token(connection: Connection, *, force: bool = False) -> TokenSet:
         token = connector.refresh(token_of(held))
     except AuthorisationError as failure:
         _release_refresh(connection, me)
+        latest = Connection.objects.get(pk=connection.pk)
+        if latest.refresh_token_encrypted != held.refresh_token_encrypted:
+            # Someone else refreshed meanwhile (our claim had lapsed): use their token.
+            _copy_token_fields(latest, connection)
+            return token_of(latest)
         mark_needs_reauthorisation(connection, str(failure))
         raise
     except BaseException:
         _release_refresh(connection, me)
         raise
     _set_token(held, token)
-    Connection.objects.filter(pk=connection.pk, refresh_lock_owner=me).update(
+    stored = Connection.objects.filter(pk=connection.pk, refresh_lock_owner=me).update(
         access_token_encrypted=held.access_token_encrypted,
         refresh_token_encrypted=held.refresh_token_encrypted,
         token_expires_at=held.token_expires_at,
@@ -254,6 +304,12 @@ def fresh_token(connection: Connection, *, force: bool = False) -> TokenSet:
         refresh_lock_until=None,
         updated_at=timezone.now(),
     )
+    if not stored:
+        logger.error(
+            "Connection %s: a refreshed token could not be stored (claim lost); the platform "
+            "may revoke the grant.",
+            connection.pk,
+        )
     _copy_token_fields(Connection.objects.get(pk=connection.pk), connection)
     return token
 
@@ -319,17 +375,28 @@ def disconnect(connection: Connection, *, actor: object = None) -> None:
 
 
 def rotate_keys() -> int:
-    """Re-encrypt every stored secret with the newest key; returns how many rows changed."""
+    """Re-encrypt every stored secret with the newest key; returns how many rows changed.
+
+    Each row is rewritten only if it still holds what was read (a token refreshed meanwhile
+    is never reverted); such a row is simply read again.
+    """
     changed = 0
-    for connection in Connection.objects.exclude(access_token_encrypted="").iterator():
-        Connection.objects.filter(pk=connection.pk).update(
-            access_token_encrypted=crypto.rotate(connection.access_token_encrypted),
-            refresh_token_encrypted=crypto.rotate(connection.refresh_token_encrypted),
-        )
-        changed += 1
-    for state in OAuthState.objects.filter(used_at__isnull=True).iterator():
-        OAuthState.objects.filter(pk=state.pk).update(
-            code_verifier_encrypted=crypto.rotate(state.code_verifier_encrypted)
-        )
+    for pk in Connection.objects.exclude(access_token_encrypted="").values_list("pk", flat=True):
+        for _attempt in range(5):
+            row = Connection.objects.get(pk=pk)
+            if Connection.objects.filter(
+                pk=pk,
+                access_token_encrypted=row.access_token_encrypted,
+                refresh_token_encrypted=row.refresh_token_encrypted,
+            ).update(
+                access_token_encrypted=crypto.rotate(row.access_token_encrypted),
+                refresh_token_encrypted=crypto.rotate(row.refresh_token_encrypted),
+            ):
+                changed += 1
+                break
+    for state in OAuthState.objects.filter(used_at__isnull=True):
+        OAuthState.objects.filter(
+            pk=state.pk, code_verifier_encrypted=state.code_verifier_encrypted
+        ).update(code_verifier_encrypted=crypto.rotate(state.code_verifier_encrypted))
         changed += 1
     return changed

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
+
+from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import cache_control, never_cache
@@ -43,7 +46,9 @@ def landing(request: HttpRequest, token: str) -> HttpResponse:
         "connectors": registry.available(),
     }
     response = render(request, "journey/landing.html", context)
-    response["Referrer-Policy"] = "no-referrer"  # the token must not leak to other sites
+    # The token must not leak to other sites; "same-origin" (not "no-referrer") so browsers
+    # still send a real Origin on the Connect form and CSRF checks pass.
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
@@ -61,8 +66,10 @@ def org_logo(request: HttpRequest, slug: str) -> FileResponse:
 # --- connecting accounting software (the journey issue adds the steps around these) ---------
 
 
+OAUTH_COOKIE = "ledgerlink_oauth"
+
+
 def _callback_uri(request: HttpRequest) -> str:
-    from django.conf import settings
     from django.urls import reverse
 
     return settings.LEDGERLINK_BASE_URL + reverse("journey:connect-callback")
@@ -74,7 +81,7 @@ def connect_start(request: HttpRequest, token: str, platform: str) -> HttpRespon
     from django.shortcuts import redirect
 
     from ledgerlink.connectors import registry
-    from ledgerlink.connectors.services import start_authorisation
+    from ledgerlink.connectors.services import STATE_LIFETIME, start_authorisation
     from ledgerlink.relationships.models import Company
 
     resolved = resolve_link(token)
@@ -90,13 +97,27 @@ def connect_start(request: HttpRequest, token: str, platform: str) -> HttpRespon
             Company.objects.filter(organisation_id=data_request.organisation_id, parent=company),
             pk=entity_id if entity_id.isdigit() else 0,
         )
+    browser_nonce = secrets.token_urlsafe(32)
     url = start_authorisation(
         company=company,
         platform=platform,
         redirect_uri=_callback_uri(request),
         data_request=data_request,
+        browser_nonce=browser_nonce,
     )
-    return redirect(url)
+    response = redirect(url)
+    # Binds the authorisation to this browser: a forwarded authorise URL cannot attach
+    # someone else's books to this request.
+    response.set_cookie(
+        OAUTH_COOKIE,
+        browser_nonce,
+        max_age=int(STATE_LIFETIME.total_seconds()),
+        secure=settings.HTTPS,
+        httponly=True,
+        samesite="Lax",
+        path="/connect/",
+    )
+    return response
 
 
 @never_cache
@@ -110,6 +131,7 @@ def connect_callback(request: HttpRequest) -> HttpResponse:
             state=request.GET.get("state", ""),
             code=request.GET.get("code", ""),
             error=request.GET.get("error", ""),
+            browser_nonce=request.COOKIES.get(OAUTH_COOKIE, ""),
         )
     except AuthorisationFailed as failure:
         return render(request, "journey/connect_failed.html", {"message": str(failure)}, status=400)

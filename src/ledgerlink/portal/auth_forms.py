@@ -9,7 +9,6 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.template import loader
 
 from ledgerlink.notifications.services import queue_email
-from ledgerlink.tenancy.models import Membership
 
 
 class ResetForm(PasswordResetForm):
@@ -36,17 +35,12 @@ class ResetForm(PasswordResetForm):
         context = {**context, "base_url": base}
         subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
         body = loader.render_to_string(email_template_name, context)
-        membership = (
-            Membership.objects.filter(user__email__iexact=to_email)
-            .select_related("organisation")
-            .order_by("created_at")
-            .first()
-        )
         html = ""
         if html_email_template_name is not None:
             html = loader.render_to_string(html_email_template_name, context)
         queue_email(
-            organisation=membership.organisation if membership else None,
+            # Never an organisation's: the demo outbox must not show anyone's reset link.
+            organisation=None,
             to=[to_email],
             subject=subject,
             text=body,

@@ -115,23 +115,43 @@ def find_invitation(token: str) -> Invitation | None:
     )
 
 
+def invitation_needs_sign_in(invitation: Invitation) -> bool:
+    """An invitation for an existing account is accepted by signing in, never by a password."""
+    return User.objects.filter(email__iexact=invitation.email).exists()
+
+
 @transaction.atomic
 def accept_invitation(
     *,
     invitation: Invitation,
-    full_name: str,
-    password: str,
+    full_name: str = "",
+    password: str = "",
+    signed_in_as: User | None = None,
     request: HttpRequest | None = None,
 ) -> User:
+    """Join the organisation. A new person chooses a password; someone who already has an
+    account must be signed in as it (the link alone must never take over an account)."""
     if not invitation.is_pending:
         raise ValueError("This invitation is no longer valid.")
-    membership = create_member(
-        organisation=invitation.organisation,
-        email=invitation.email,
-        role=invitation.role,
-        password=password,
-        full_name=full_name,
-    )
+    existing = User.objects.filter(email__iexact=invitation.email).first()
+    if existing is not None:
+        if signed_in_as is None or signed_in_as.pk != existing.pk:
+            raise PermissionError("Sign in as the invited account to accept.")
+        membership, _ = Membership.objects.get_or_create(
+            organisation=invitation.organisation,
+            user=existing,
+            defaults={"role": invitation.role},
+        )
+    else:
+        if not password:
+            raise ValueError("Choose a password.")
+        membership = create_member(
+            organisation=invitation.organisation,
+            email=invitation.email,
+            role=invitation.role,
+            password=password,
+            full_name=full_name,
+        )
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
     record(

@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from ledgerlink.notifications import selectors
-from ledgerlink.portal.permissions import analyst_required, current_org
+from ledgerlink.portal.permissions import admin_required, current_org
 
 
 def _require_outbox() -> None:
@@ -16,7 +16,7 @@ def _require_outbox() -> None:
         raise Http404("The outbox is only used when EMAIL_BACKEND=outbox.")
 
 
-@analyst_required
+@admin_required
 def outbox_list(request: HttpRequest) -> HttpResponse:
     _require_outbox()
     page = Paginator(selectors.outbox_for(current_org(request)), 25).get_page(
@@ -25,7 +25,7 @@ def outbox_list(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/outbox/list.html", {"page": page})
 
 
-@analyst_required
+@admin_required
 def outbox_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require_outbox()
     message = selectors.get_outbox_message(current_org(request), pk)
