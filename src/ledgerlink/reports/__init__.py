@@ -1,0 +1,1 @@
+"""Report files: writers turn insight results into xlsx/pptx (no Django inside writers)."""
