@@ -121,6 +121,26 @@ def assert_same_ledger(a, b) -> None:
         assert len(left[key]) == len(right[key]), key
 
 
+def journey_dance(browser: httpx.Client, token: str, tenant_id: str, decision: str) -> str:
+    """From the landing page through the sandbox's sign-in and consent; returns the callback."""
+    landing = browser.get(f"/r/{token}/")
+    assert "Connect Sandbox" in landing.text
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', landing.text).group(1)
+    start = browser.post(f"/r/{token}/connect/sandbox/", data={"csrfmiddlewaretoken": csrf})
+    assert start.status_code == 302
+    sign_in = browser.get(start.headers["Location"])
+    signed = browser.post(
+        "/sandbox/oauth/sign-in",
+        data={**form_fields(sign_in.text), "email": DEMO_EMAIL, "password": DEMO_PASSWORD},
+    )
+    consent = browser.get(signed.headers["Location"])
+    back = browser.post(
+        "/sandbox/oauth/consent",
+        data={**form_fields(consent.text), "decision": decision, "tenant": tenant_id},
+    )
+    return str(back.headers["Location"])
+
+
 def test_client_connects_through_the_journey_and_the_data_arrives(sandbox, tenants):
     alpha, _ = tenants
     sandbox_tenant = create_tenant("Harbour Logistics Ltd", 7, 12, 60, 50, 20)
@@ -133,28 +153,7 @@ def test_client_connects_through_the_journey_and_the_data_arrives(sandbox, tenan
         delivery="link",
     )
     with httpx.Client(base_url=sandbox, follow_redirects=False, timeout=60) as browser:
-        landing = browser.get(f"/r/{issued.token}/")
-        assert "Connect Sandbox" in landing.text
-        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', landing.text).group(1)
-        start = browser.post(
-            f"/r/{issued.token}/connect/sandbox/", data={"csrfmiddlewaretoken": csrf}
-        )
-        assert start.status_code == 302
-        sign_in = browser.get(start.headers["Location"])
-        signed = browser.post(
-            "/sandbox/oauth/sign-in",
-            data={**form_fields(sign_in.text), "email": DEMO_EMAIL, "password": DEMO_PASSWORD},
-        )
-        consent = browser.get(signed.headers["Location"])
-        back = browser.post(
-            "/sandbox/oauth/consent",
-            data={
-                **form_fields(consent.text),
-                "decision": "allow",
-                "tenant": sandbox_tenant.public_id,
-            },
-        )
-        callback = back.headers["Location"]
+        callback = journey_dance(browser, issued.token, sandbox_tenant.public_id, "allow")
         assert callback.startswith(sandbox + "/connect/callback/?")
         done = browser.get(callback)  # the immediate task backend syncs right here
         assert done.status_code == 200 and "is connected" in done.text
@@ -188,26 +187,7 @@ def test_denied_consent_returns_to_a_page_with_a_way_forward(sandbox, tenants):
         delivery="link",
     )
     with httpx.Client(base_url=sandbox, follow_redirects=False, timeout=30) as browser:
-        landing = browser.get(f"/r/{issued.token}/")
-        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', landing.text).group(1)
-        start = browser.post(
-            f"/r/{issued.token}/connect/sandbox/", data={"csrfmiddlewaretoken": csrf}
-        )
-        sign_in = browser.get(start.headers["Location"])
-        signed = browser.post(
-            "/sandbox/oauth/sign-in",
-            data={**form_fields(sign_in.text), "email": DEMO_EMAIL, "password": DEMO_PASSWORD},
-        )
-        consent = browser.get(signed.headers["Location"])
-        back = browser.post(
-            "/sandbox/oauth/consent",
-            data={
-                **form_fields(consent.text),
-                "decision": "deny",
-                "tenant": sandbox_tenant.public_id,
-            },
-        )
-        failed = browser.get(back.headers["Location"])
+        failed = browser.get(journey_dance(browser, issued.token, sandbox_tenant.public_id, "deny"))
     assert failed.status_code == 400
     assert "did not allow access" in failed.text and "try again" in failed.text
     assert not Connection.objects.exists()
