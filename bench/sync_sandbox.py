@@ -41,6 +41,32 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def cpu_seconds(pids: list[int] | None = None) -> float:
+    """CPU time (user + system) of these processes, or of the whole machine."""
+    tick = os.sysconf("SC_CLK_TCK")
+    if pids is None:
+        with open("/proc/stat") as stat:
+            fields = [int(x) for x in stat.readline().split()[1:]]
+        return (sum(fields[:3]) + sum(fields[5:7])) / tick  # user nice system irq softirq
+    total = 0.0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
+def server_pids(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as children:
+            return [pid, *(int(child) for child in children.read().split())]
+    except OSError:
+        return [pid]
+
+
 def wait_until_up(url: str) -> None:
     import httpx
 
@@ -119,6 +145,8 @@ def main() -> None:
         )
         started = time.perf_counter()
         last = [started]
+        workers = server_pids(server.pid)
+        cpu_before = (cpu_seconds([os.getpid()]), cpu_seconds(workers), cpu_seconds())
 
         def progress(sync_run: object) -> None:
             now = time.perf_counter()
@@ -132,6 +160,7 @@ def main() -> None:
 
         result = engine.run(run.pk, on_page=progress)
         elapsed = time.perf_counter() - started
+        cpu_after = (cpu_seconds([os.getpid()]), cpu_seconds(workers), cpu_seconds())
         assert result is not None and result.status == "succeeded", result and result.message
         total = result.records_total
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -140,6 +169,15 @@ def main() -> None:
         print(
             f"synced {total:,} records in {elapsed:.1f} s = {total / elapsed:,.0f} records/s "
             f"end to end; peak RSS of the syncing process {rss_mb:,.0f} MB"
+        )
+        sync_cpu, server_cpu, machine_cpu = (
+            b - a for a, b in zip(cpu_before, cpu_after, strict=True)
+        )
+        cores = os.cpu_count() or 1
+        print(
+            f"CPU: sync process {sync_cpu:,.1f} s, sandbox server {server_cpu:,.1f} s, "
+            f"machine {machine_cpu:,.1f} s ({machine_cpu / elapsed / cores:.0%} of {cores} cores; "
+            "the rest is mostly PostgreSQL)"
         )
     finally:
         server.terminate()

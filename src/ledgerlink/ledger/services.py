@@ -1,10 +1,25 @@
-"""Storing records in the unified ledger: idempotent bulk upserts and link resolution."""
+"""Storing records in the unified ledger: idempotent bulk upserts and link resolution.
+
+Records are stored as *rows*: one list per record holding its fields' values in the
+database's text input form (str for text, "YYYY-MM-DD" dates, plain decimal strings, ISO 8601
+timestamps with an offset, JSON text, bool and int as they are, None for NULL). `upsert`
+builds rows from ledger records; a connector may also map raw records straight to rows,
+which is the sync engine's fast path (see `prepare`). `prepare` is pure Python and touches
+no database, so it can run off the main thread; `store` writes a prepared page.
+
+On PostgreSQL a page whose records are all new is COPYed straight into its table; a page
+with records already stored goes through a temporary table and `INSERT … ON CONFLICT DO
+UPDATE`. Either way upserts stay idempotent on (company, source, source_id). Links to
+suppliers and allocations' links to bills are resolved while storing (when the record they
+point at is already stored); `resolve_links` catches the rest.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -15,6 +30,7 @@ from ledgerlink.ledger import bulk
 from ledgerlink.ledger import models as m
 from ledgerlink.ledger.records import (
     AccountRecord,
+    Allocation,
     BillLine,
     BillPaymentRecord,
     BillRecord,
@@ -49,6 +65,12 @@ RECORD_FOR: dict[str, type[Any]] = {
 # Fields an upsert never overwrites.
 KEEP_ON_UPDATE = {"first_seen_at"}
 BATCH = 2000
+# Columns a row gets from the call, not from its record.
+CONSTANT = ("company", "source", "is_deleted", "synced_at", "first_seen_at")
+# Model field → record attribute, where they differ.
+ATTRIBUTE = {"source_modified_at": "modified_at"}
+ALLOCATIONS = "allocations"  # a bill payment's allocations, stored in their own table
+_SQLITE_CHUNK = 500  # source ids per `IN (…)` on databases without arrays
 
 
 @dataclass
@@ -62,58 +84,33 @@ class UpsertResult:
         return self
 
 
-class _Plan:
-    """How one ledger model's rows are written: columns, and how to read them off a record."""
+def _stored_fields(model: type[m.LedgerRecord]) -> dict[str, models.Field[Any, Any]]:
+    """Record attribute → model field, for every field a record carries."""
+    return {
+        ATTRIBUTE.get(f.name, f.name): f
+        for f in model._meta.concrete_fields
+        if not f.primary_key and not isinstance(f, models.ForeignKey) and f.name not in CONSTANT
+    }
 
-    def __init__(self, model: type[m.LedgerRecord]) -> None:
-        self.model = model
-        fields = [
-            f
-            for f in model._meta.concrete_fields
-            if not f.primary_key and not (isinstance(f, models.ForeignKey) and f.name != "company")
-        ]
-        self.fields = fields
-        self.columns = [f.column for f in fields]
-        self.update = [
-            f.column
-            for f in fields
-            if f.name not in ("company", "source", "source_id") and f.name not in KEEP_ON_UPDATE
-        ]
-        self.json_fields = {f.name for f in fields if isinstance(f, models.JSONField)}
 
-        # One getter per column, decided once: building rows is the hot loop of a sync.
-        self.getters: list[tuple[int, str, bool]] = []
-        for f in fields:
-            kind = {
-                "company": 0,
-                "source": 1,
-                "synced_at": 2,
-                "first_seen_at": 2,
-                "is_deleted": 3,
-                "source_modified_at": 4,
-            }.get(f.name, 5 if f.name in self.json_fields else 6)
-            self.getters.append((kind, f.name, f.null))
+def row_fields(data_type: str) -> tuple[str, ...]:
+    """The record fields a row of `data_type` holds, in the order `upsert` builds rows."""
+    fields = tuple(_stored_fields(MODEL_FOR[data_type]))
+    return (*fields, ALLOCATIONS) if data_type == DataType.BILL_PAYMENTS else fields
 
-    def row(self, record: Any, company_id: int, source: str, now: datetime) -> tuple[Any, ...]:
-        values: list[Any] = []
-        append = values.append
-        for kind, name, nullable in self.getters:
-            if kind == 6:
-                value = getattr(record, name)
-                append("" if value is None and not nullable else value)
-            elif kind == 0:
-                append(company_id)
-            elif kind == 1:
-                append(source)
-            elif kind == 2:
-                append(now)
-            elif kind == 3:
-                append(False)
-            elif kind == 4:
-                append(record.modified_at)
-            else:
-                append(_json(getattr(record, name)))
-        return tuple(values)
+
+def db_text(value: Any) -> Any:
+    """A record's value in the database's text input form (see the module docstring)."""
+    kind = type(value)
+    if value is None or kind is str or kind is bool or kind is int:
+        return value
+    if isinstance(value, str):  # a subclass (a TextChoices member): its text
+        return str.__str__(value)
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):  # datetimes too
+        return value.isoformat()
+    return value
 
 
 def _json(value: Any) -> str:
@@ -130,70 +127,487 @@ def _json(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-_PLANS: dict[type[m.LedgerRecord], _Plan] = {}
+def _allocations(value: Sequence[Allocation]) -> list[tuple[str, Any, Any]]:
+    return [(a.bill_source_id, db_text(a.amount), db_text(a.allocated_on)) for a in value]
 
 
-def _plan(model: type[m.LedgerRecord]) -> _Plan:
-    if model not in _PLANS:
-        _PLANS[model] = _Plan(model)
-    return _PLANS[model]
+class Layout:
+    """How rows of one data type, holding `fields` in that order, are stored."""
+
+    def __init__(self, data_type: str, fields: Sequence[str]) -> None:
+        model = MODEL_FOR[data_type]
+        stored = _stored_fields(model)
+        wanted = set(stored) | ({ALLOCATIONS} if data_type == DataType.BILL_PAYMENTS else set())
+        if len(set(fields)) != len(fields) or set(fields) != wanted:
+            raise ValueError(f"rows of {data_type} hold {sorted(wanted)}, not {list(fields)}")
+        self.data_type = data_type
+        self.model = model
+        self.table = model._meta.db_table
+        self.fields = tuple(fields)
+        self.allocations_at = fields.index(ALLOCATIONS) if ALLOCATIONS in fields else None
+        kept = [f for f in fields if f != ALLOCATIONS]
+        self.width = len(kept)
+        self.columns = [stored[f].column for f in kept]
+        self.source_id_at = kept.index("source_id")
+        links_supplier = any(
+            isinstance(f, models.ForeignKey) and f.name == "supplier"
+            for f in model._meta.concrete_fields
+        )
+        self.supplier_at = kept.index("supplier_source_id") if links_supplier else None
+        self.payment_date_at = kept.index("payment_date") if "payment_date" in kept else None
+        self.datetimes = [
+            n for n, f in enumerate(kept) if isinstance(stored[f], models.DateTimeField)
+        ]
+        names = {f.name for f in model._meta.concrete_fields}
+        self.constants = [
+            "company_id" if name == "company" else name for name in CONSTANT if name in names
+        ]
+        self.update = [c for c in (*self.columns, "is_deleted", "synced_at") if c != "source_id"]
+        # How to read each field off a record (0 plain, 1 JSON, 2 allocations).
+        self._getters = [
+            (
+                name,
+                2
+                if name == ALLOCATIONS
+                else 1
+                if isinstance(stored[name], models.JSONField)
+                else 0,
+                name == ALLOCATIONS or stored[name].null,
+            )
+            for name in fields
+        ]
+
+    def row_of(self, record: Any) -> list[Any]:
+        """A ledger record as a row."""
+        row: list[Any] = []
+        append = row.append
+        for name, kind, nullable in self._getters:
+            value = getattr(record, name)
+            if kind == 0:
+                append(("" if not nullable else None) if value is None else db_text(value))
+            elif kind == 1:
+                append(_json(value))
+            else:
+                append(_allocations(value))
+        return row
+
+
+_LAYOUTS: dict[tuple[str, tuple[str, ...]], Layout] = {}
+
+
+def layout(data_type: str, fields: Sequence[str] | None = None) -> Layout:
+    key = (data_type, tuple(fields) if fields is not None else row_fields(data_type))
+    found = _LAYOUTS.get(key)
+    if found is None:
+        found = _LAYOUTS[key] = Layout(*key)
+    return found
+
+
+@dataclass
+class Prepared:
+    """One page, ready for `store` (see `prepare`)."""
+
+    layout: Layout
+    rows: list[list[Any]]
+    tombstones: list[Deleted] = field(default_factory=list)
+    # Bill payments: their allocations as [bill source id, amount, allocated on] (the payment
+    # date when the source gives none) and the row each belongs to.
+    allocations: list[list[Any]] | None = None
+    allocation_rows: list[int] = field(default_factory=list)
+    # For PostgreSQL, built ahead: the rows and allocations as COPY text lines (with the
+    # supplier link when `linked`) and text[] literals of the keys to look up.
+    lines: list[str] | None = None
+    linked: bool = False
+    source_ids: str = ""
+    supplier_ids: str = ""
+    allocation_lines: list[str] | None = None
+    bill_ids: str = ""
+    # True when the caller knows none of the page's records is stored yet (see `has_rows`);
+    # None: look.
+    fresh: bool | None = None
+
+    def source_ids_of(self) -> list[str]:
+        """The source ids of the page's records, tombstones included."""
+        at = self.layout.source_id_at
+        return [row[at] for row in self.rows] + [t.source_id for t in self.tombstones]
+
+
+def prepare(
+    data_type: str,
+    items: Iterable[Any],
+    fields: Sequence[str] | None = None,
+    *,
+    copy: bool = True,
+    suppliers: Mapping[str, int] | None = None,
+) -> Prepared:
+    """A page of records ready for `store`. Pure Python: no database, safe in any thread.
+
+    `items` are ledger records (tombstones included) or rows: lists of the values of
+    `fields` (record field names, in any order; default `row_fields(data_type)`) in the text
+    form of the module docstring; a bill payment's allocations as a list of (bill source id,
+    amount, allocated on or None). Rows are taken over, not copied. When a page repeats a
+    source id the last version wins. `copy`: also build the COPY text (PostgreSQL).
+    `suppliers` (source id → primary key of the company's suppliers from this source, when
+    the caller has them) links rows to their supplier here instead of in `store`.
+    """
+    shape = layout(data_type, fields)
+    rows: list[list[Any]] = []
+    tombstones: list[Deleted] = []
+    for item in items:
+        if type(item) is list:
+            rows.append(item)
+        elif isinstance(item, Deleted):
+            tombstones.append(item)
+        else:
+            rows.append(shape.row_of(item))
+    per_row = None
+    if shape.allocations_at is not None:
+        at = shape.allocations_at
+        per_row = [row.pop(at) for row in rows]
+    at = shape.source_id_at
+    ids = [row[at] for row in rows]
+    if len(set(ids)) != len(ids):
+        keep = list({source_id: n for n, source_id in enumerate(ids)}.values())
+        rows = [rows[n] for n in keep]
+        ids = [ids[n] for n in keep]
+        if per_row is not None:
+            per_row = [per_row[n] for n in keep]
+    page = Prepared(shape, rows, tombstones)
+    if per_row is not None:
+        day_at = shape.payment_date_at
+        assert day_at is not None
+        page.allocations = allocations = []
+        owners = page.allocation_rows
+        for n, (row, settled) in enumerate(zip(rows, per_row, strict=True)):
+            for bill, amount, allocated_on in settled:
+                owners.append(n)
+                allocations.append(
+                    [bill, amount, row[day_at] if allocated_on is None else allocated_on]
+                )
+        if copy and allocations:
+            page.allocation_lines = bulk.copy_lines(allocations, 3)
+            page.bill_ids = bulk.text_array(list({a[0] for a in allocations}))
+    if copy and rows:
+        lines = bulk.copy_lines(rows, shape.width)
+        if shape.supplier_at is not None:
+            at = shape.supplier_at
+            if suppliers is not None:
+                null = bulk.NULL
+                lines = [
+                    f"{line}\t{suppliers.get(row[at], null)}"
+                    for line, row in zip(lines, rows, strict=True)
+                ]
+                page.linked = True
+            else:
+                page.supplier_ids = bulk.text_array(list({row[at] for row in rows}))
+        page.lines = lines
+        page.source_ids = bulk.text_array(ids)
+    return page
 
 
 def upsert(
     company: Company, source: str, data_type: str, records: Sequence[LedgerInput]
 ) -> UpsertResult:
     """Store one page of records. Safe to repeat: the same page twice changes nothing more."""
-    model = MODEL_FOR[data_type]
-    plan = _plan(model)
+    return store(
+        company, source, prepare(data_type, records, copy=connection.vendor == "postgresql")
+    )
+
+
+def has_rows(company: Company, source: str, data_type: str) -> bool:
+    """Whether the company has any records of `data_type` from `source`."""
+    return MODEL_FOR[data_type]._default_manager.filter(company=company, source=source).exists()
+
+
+def supplier_links(company: Company, source: str) -> dict[str, int]:
+    """Source id → primary key of every supplier the company has from `source`."""
+    return dict(
+        m.Supplier.objects.filter(company=company, source=source).values_list("source_id", "pk")
+    )
+
+
+def store(company: Company, source: str, page: Prepared) -> UpsertResult:
+    """Store a prepared page (see `prepare`); idempotent like `upsert`."""
+    shape = page.layout
     now = timezone.now()
-    live = [r for r in records if not isinstance(r, Deleted)]
-    tombstones = [r for r in records if isinstance(r, Deleted)]
     result = UpsertResult()
-    with transaction.atomic():
-        if live:
-            # The last version of a record wins when a page repeats a source id.
-            unique = {r.source_id: r for r in live}
-            rows = [plan.row(r, company.pk, source, now) for r in unique.values()]
-            bulk.upsert_rows(
-                model,
-                plan.columns,
-                rows,
-                conflict=["company_id", "source", "source_id"],
-                update=plan.update,
-            )
-            result.upserted = len(rows)
-            if data_type == DataType.BILL_PAYMENTS:
-                _replace_allocations(company, source, list(unique.values()))  # type: ignore[arg-type]
-        if tombstones:
-            gone = model._default_manager.filter(
+    # Inside a caller's transaction (the sync engine's page + checkpoint) no savepoint is
+    # needed: any failure rolls the whole page back.
+    with transaction.atomic(savepoint=False):
+        if page.rows:
+            if connection.vendor == "postgresql":
+                payment_ids, fresh = _write_copy(company, source, page, now)
+            else:
+                payment_ids, fresh = _write_rows(company, source, page, now)
+            result.upserted = len(page.rows)
+            if page.allocations is not None:
+                _replace_allocations(company, source, page, payment_ids, fresh=fresh)
+        if page.tombstones:
+            gone = shape.model._default_manager.filter(
                 company=company,
                 source=source,
-                source_id__in=[t.source_id for t in tombstones],
+                source_id__in=[t.source_id for t in page.tombstones],
             )
             result.deleted = gone.update(is_deleted=True, synced_at=now)
-            if data_type == DataType.BILL_PAYMENTS:
+            if shape.data_type == DataType.BILL_PAYMENTS:
                 # A deleted payment settles nothing any more.
                 m.PaymentAllocation.objects.filter(payment__in=gone).delete()
     return result
 
 
-def _replace_allocations(
-    company: Company, source: str, payments: Sequence[BillPaymentRecord]
-) -> None:
-    ids = dict(
-        m.BillPayment.objects.filter(
-            company=company, source=source, source_id__in=[p.source_id for p in payments]
-        ).values_list("source_id", "pk")
+def _ids_by_source(
+    model: type[m.LedgerRecord], company: Company, source: str, keys: Iterable[str] | str
+) -> dict[str, int]:
+    """Primary keys of the company's records from `source` with these source ids (a list,
+    or a text[] literal on PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        wanted = list(set(keys))
+        found: dict[str, int] = {}
+        manager = model._default_manager
+        for start in range(0, len(wanted), _SQLITE_CHUNK):
+            found.update(
+                manager.filter(
+                    company=company,
+                    source=source,
+                    source_id__in=wanted[start : start + _SQLITE_CHUNK],
+                ).values_list("source_id", "pk")
+            )
+        return found
+    literal = keys if isinstance(keys, str) else bulk.text_array(list(set(keys)))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT k.id, ({_one_by_source(model._meta.db_table, 'id')}) "  # noqa: S608
+            "FROM unnest(%s::text[]) AS k(id)",
+            [company.pk, source, literal],
+        )
+        return {key: pk for key, pk in cursor.fetchall() if pk is not None}
+
+
+def _one_by_source(table: str, column: str) -> str:
+    """A subquery for `column` of the row with source id k.id (params: company, source).
+
+    One probe of the unique index per key, whatever the planner's statistics say: without
+    fresh ones (in the middle of a bulk load) `source_id = ANY(…)` is planned as a filter
+    over all of the company's rows, once per page.
+    """
+    quote = connection.ops.quote_name
+    return (
+        f"SELECT t.{quote(column)} FROM {quote(table)} AS t "  # noqa: S608 - names are ours
+        "WHERE t.company_id = %s AND t.source = %s AND t.source_id = k.id"
     )
-    m.PaymentAllocation.objects.filter(payment_id__in=ids.values()).delete()
+
+
+_SEQUENCES: dict[str, str] = {}
+
+
+def _sequence(table: str) -> str:
+    if table not in _SEQUENCES:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+            row = cursor.fetchone()
+        _SEQUENCES[table] = str(row[0]) if row else ""
+    return _SEQUENCES[table]
+
+
+def _next_ids(table: str, count: int) -> list[int]:
+    """`count` fresh primary keys from the table's own sequence."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT ARRAY(SELECT nextval(%s::regclass) FROM generate_series(1, %s))",
+            [_sequence(table), count],
+        )
+        row = cursor.fetchone()
+    return [int(pk) for pk in row[0]] if row else []
+
+
+def _probe(
+    table: str, company: Company, source: str, source_ids: str, new_ids: int
+) -> tuple[bool, list[int]]:
+    """Whether none of `source_ids` (a text[] literal) is stored yet, and `new_ids` fresh
+    primary keys from the table's sequence (for when none is).
+
+    Pages usually hold a range of source ids nothing else falls in, so one look at that range
+    (bounds in the database's own collation) settles it; otherwise each id is looked up.
+    """
+    quote = connection.ops.quote_name
+    fresh_ids = "ARRAY[]::bigint[]"
+    params: list[Any] = [source_ids, company.pk, source]
+    if new_ids:
+        fresh_ids = "ARRAY(SELECT nextval(%s::regclass) FROM generate_series(1, %s))"
+        params += [_sequence(table), new_ids]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "WITH k AS MATERIALIZED (SELECT min(x) AS lo, max(x) AS hi "  # noqa: S608 - ours
+            "FROM unnest(%s::text[]) AS x) "
+            f"SELECT NOT EXISTS (SELECT 1 FROM {quote(table)} AS t, k "
+            "WHERE t.company_id = %s AND t.source = %s AND t.source_id BETWEEN k.lo AND k.hi), "
+            f"{fresh_ids}",
+            params,
+        )
+        row = cursor.fetchone()
+        assert row is not None
+        fresh, ids = bool(row[0]), [int(pk) for pk in row[1]]
+        if not fresh:
+            cursor.execute(
+                "SELECT NOT EXISTS (SELECT FROM unnest(%s::text[]) AS k(id) "  # noqa: S608
+                f"WHERE ({_one_by_source(table, 'id')}) IS NOT NULL)",
+                [source_ids, company.pk, source],
+            )
+            found = cursor.fetchone()
+            fresh = bool(found and found[0])
+    return fresh, ids
+
+
+def _keep_link(table: str) -> str:
+    """The update of a resolved link: a link that cannot be resolved yet stays as it was."""
+    quote = connection.ops.quote_name
+    return f"supplier_id = COALESCE(EXCLUDED.supplier_id, {quote(table)}.supplier_id)"
+
+
+def _write_copy(
+    company: Company, source: str, page: Prepared, now: datetime
+) -> tuple[list[int], bool]:
+    """PostgreSQL: COPY the rows in; returns bill payments' primary keys (row order) and
+    whether every record was new."""
+    shape = page.layout
+    rows = page.rows
+    table = shape.table
+    quote = connection.ops.quote_name
+    lines = page.lines if page.lines is not None else bulk.copy_lines(rows, shape.width)
+    at = shape.source_id_at
+    source_ids = page.source_ids or bulk.text_array([row[at] for row in rows])
+    columns = list(shape.columns)
+    if shape.supplier_at is not None:
+        if not page.linked:
+            at = shape.supplier_at
+            links = _ids_by_source(
+                m.Supplier, company, source, page.supplier_ids or [row[at] for row in rows]
+            )
+            null = bulk.NULL
+            lines = [
+                f"{line}\t{links.get(row[at], null)}" for line, row in zip(lines, rows, strict=True)
+            ]
+        columns.append("supplier_id")
+    constants = {"company_id": company.pk, "source": source, "is_deleted": False}
+    suffix = "".join(
+        "\t" + bulk.copy_value(constants.get(c, now.isoformat())) for c in shape.constants
+    )
+    columns += shape.constants
+    want_ids = page.allocations is not None
+    if page.fresh:
+        fresh, ids = True, _next_ids(table, len(lines)) if want_ids else []
+    else:
+        fresh, ids = _probe(table, company, source, source_ids, len(lines) if want_ids else 0)
+    if fresh:
+        # Nothing to merge with: straight into the table.
+        if want_ids:
+            lines = [f"{pk}\t{line}" for pk, line in zip(ids, lines, strict=True)]
+            columns.insert(0, "id")
+        bulk.copy_text(table, columns, lines, suffix)
+        return ids, True
+    staged = bulk.stage(table, columns)
+    bulk.copy_text(staged, columns, lines, suffix)
+    assignments = [f"{quote(c)} = EXCLUDED.{quote(c)}" for c in shape.update]
+    if shape.supplier_at is not None:
+        assignments.append(_keep_link(table))
+    names = bulk._quoted(columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(table)} ({names}) SELECT {names} "  # noqa: S608
+            f"FROM {quote(staged)} ON CONFLICT (company_id, source, source_id) "
+            f"DO UPDATE SET {', '.join(assignments)}"
+            + (" RETURNING source_id, id" if want_ids else "")
+        )
+        if not want_ids:
+            return [], False
+        stored = dict(cursor.fetchall())
+    at = shape.source_id_at
+    return [stored[row[at]] for row in rows], False
+
+
+def _write_rows(
+    company: Company, source: str, page: Prepared, now: datetime
+) -> tuple[list[int], bool]:
+    """Other databases (SQLite): `executemany` of the same upsert."""
+    shape = page.layout
+    table = shape.table
+    quote = connection.ops.quote_name
+    rows = page.rows
+    datetimes = shape.datetimes
+    values: list[list[Any]] = []
+    for row in rows:
+        value = list(row)
+        for n in datetimes:
+            if isinstance(value[n], str):
+                value[n] = datetime.fromisoformat(value[n])
+        values.append(value)
+    columns = list(shape.columns)
+    assignments = [f"{quote(c)} = excluded.{quote(c)}" for c in shape.update]
+    if shape.supplier_at is not None:
+        at = shape.supplier_at
+        links = _ids_by_source(m.Supplier, company, source, [row[at] for row in rows])
+        for value, row in zip(values, rows, strict=True):
+            value.append(links.get(row[at]))
+        columns.append("supplier_id")
+        assignments.append(_keep_link(table))
+    constants: dict[str, Any] = {"company_id": company.pk, "source": source, "is_deleted": False}
+    tail = [constants.get(c, now) for c in shape.constants]
+    columns += shape.constants
+    placeholders = ", ".join(["%s"] * len(columns))
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {quote(table)} ({bulk._quoted(columns)}) "  # noqa: S608
+            f"VALUES ({placeholders}) ON CONFLICT (company_id, source, source_id) "
+            f"DO UPDATE SET {', '.join(assignments)}",
+            [(*value, *tail) for value in values],
+        )
+    if page.allocations is None:
+        return [], False
+    at = shape.source_id_at
+    source_ids = [row[at] for row in rows]
+    stored = _ids_by_source(shape.model, company, source, source_ids)
+    return [stored[source_id] for source_id in source_ids], False
+
+
+def _replace_allocations(
+    company: Company, source: str, page: Prepared, payment_ids: list[int], *, fresh: bool
+) -> None:
+    """A payment's allocations are replaced with the ones it has now."""
+    allocations = page.allocations
+    assert allocations is not None
+    table = m.PaymentAllocation._meta.db_table
+    postgres = connection.vendor == "postgresql"
+    if not fresh:  # new payments have no allocations yet
+        if postgres:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"DELETE FROM {connection.ops.quote_name(table)} "  # noqa: S608
+                    "WHERE payment_id = ANY(%s)",
+                    [payment_ids],
+                )
+        else:
+            for start in range(0, len(payment_ids), _SQLITE_CHUNK):
+                m.PaymentAllocation.objects.filter(
+                    payment_id__in=payment_ids[start : start + _SQLITE_CHUNK]
+                ).delete()
+    if not allocations:
+        return
+    bills = _ids_by_source(m.Bill, company, source, page.bill_ids or [a[0] for a in allocations])
+    owners = [payment_ids[n] for n in page.allocation_rows]
+    columns = ["bill_source_id", "amount", "allocated_on", "bill_id", "payment_id"]
+    if postgres:
+        null = bulk.NULL
+        partial = page.allocation_lines or bulk.copy_lines(allocations, 3)
+        lines = [
+            f"{line}\t{bills.get(a[0], null)}\t{pk}"
+            for line, a, pk in zip(partial, allocations, owners, strict=True)
+        ]
+        bulk.copy_text(table, columns, lines)
+        return
     bulk.insert_rows(
         m.PaymentAllocation,
-        ["payment_id", "bill_source_id", "amount", "allocated_on"],
-        [
-            (ids[p.source_id], a.bill_source_id, a.amount, a.allocated_on or p.payment_date)
-            for p in payments
-            for a in p.allocations
-        ],
+        columns,
+        [[*a, bills.get(a[0]), pk] for a, pk in zip(allocations, owners, strict=True)],
     )
 
 
@@ -208,15 +622,25 @@ def mark_unseen_deleted(company: Company, source: str, data_type: str, since: da
     return count
 
 
-def refresh_statistics() -> None:
+def refresh_statistics(
+    data_types: Sequence[str] | None = None, *, skip: Sequence[str] = ()
+) -> None:
     """After a bulk load, let PostgreSQL's planner see the new row counts.
 
     Without it the planner still believes a just-filled company has a handful of rows and
-    picks nested loops that turn the link resolution quadratic.
+    picks nested loops that turn the link resolution quadratic (and looks a page's source
+    ids up by reading all of the company's rows). `data_types`: only their tables (default
+    all ledger tables, payment allocations included); `skip`: not these data types' tables.
     """
     if connection.vendor != "postgresql":
         return
-    models_: list[type[models.Model]] = [*MODEL_FOR.values(), m.PaymentAllocation]
+    models_: list[type[models.Model]] = [
+        MODEL_FOR[data_type]
+        for data_type in (DataType.ALL if data_types is None else data_types)
+        if data_type not in skip
+    ]
+    if data_types is None:
+        models_.append(m.PaymentAllocation)
     tables = [connection.ops.quote_name(model._meta.db_table) for model in models_]
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {', '.join(tables)}")

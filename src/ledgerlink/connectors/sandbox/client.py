@@ -129,18 +129,41 @@ class SandboxApi:
         params: dict[str, str | int] | None = None,
     ) -> Any:
         """The parsed JSON body of a successful response, or a classified ConnectorError."""
+        content = self.get_bytes(
+            path, access_token=access_token, tenant_id=tenant_id, params=params
+        )
+        return parse_json(content, path)
+
+    def get_bytes(
+        self,
+        path: str,
+        *,
+        access_token: str,
+        tenant_id: str | None = None,
+        params: dict[str, str | int] | None = None,
+    ) -> bytes:
+        """The body of a successful response, or a classified ConnectorError."""
         headers = {"Authorization": f"Bearer {access_token}"}
         if tenant_id is not None:
             headers["Sandbox-Tenant-Id"] = tenant_id
         try:
-            response = self._client.get(path, headers=headers, params=params)
+            with self._client.stream("GET", path, headers=headers, params=params) as response:
+                if 200 <= response.status_code < 300:
+                    # Not `response.read()`: httpx keeps a response in a reference cycle, so
+                    # a body stored on it (megabytes a page) would wait for the cyclic GC.
+                    return b"".join(response.iter_bytes())
+                response.read()
         except httpx.HTTPError as error:
             raise transport_error(error) from error
         problem = classify(response)
         if problem is not None:
             raise problem
-        try:
-            return orjson.loads(response.content)
-        except orjson.JSONDecodeError as error:
-            # A truncated or garbled body is usually a transient proxy or network fault.
-            raise RetryableError(f"sandbox sent malformed JSON from {path}: {error}") from error
+        return response.content
+
+
+def parse_json(content: bytes, path: str) -> Any:
+    try:
+        return orjson.loads(content)
+    except orjson.JSONDecodeError as error:
+        # A truncated or garbled body is usually a transient proxy or network fault.
+        raise RetryableError(f"sandbox sent malformed JSON from {path}: {error}") from error

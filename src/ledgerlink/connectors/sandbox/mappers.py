@@ -13,6 +13,8 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import orjson
+
 from ledgerlink.connectors.base import MapResult
 from ledgerlink.connectors.sandbox.streams import parse_time
 from ledgerlink.ledger.records import (
@@ -386,3 +388,414 @@ def map_record(data_type: str, raw: Any) -> MapResult:
         record_id = raw.get("id")
         named = f" {str(record_id)[:60]}" if isinstance(record_id, str | int) else ""
         return MapResult(problem=f"{label}{named}: {problem}")
+
+
+# --- the fast path: raw records straight to ledger rows ---------------------------------------
+#
+# A sync maps hundreds of thousands of records, so records in the platform's usual shape
+# skip the Reader, the dataclasses, Decimal and date objects: they become rows, lists of
+# the ledger record's fields in the database's text form (see ledgerlink.ledger.services),
+# checked exactly as `map_record` checks them. Amounts and dates in their canonical
+# spelling are stored as sent (the text of a canonical amount is what `str(Decimal(...))`
+# gives back). Anything unusual — a missing or mistyped field, another spelling of a number
+# or date, a tombstone — takes `map_record`, so both ways store the same values and report
+# the same problems.
+
+# Up to 15 digits before the point (abs < MAX_MONEY) and 6 after (str(Decimal) keeps it).
+MONEY_TEXT = re.compile(r"-?(?:0|[1-9][0-9]{0,14})(?:\.[0-9]{1,6})?").fullmatch
+RATE_TEXT = re.compile(r"(?:0|[1-9][0-9]{0,8})(?:\.[0-9]{1,6})?").fullmatch  # < MAX_RATE
+MOMENT_TEXT = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,6})?Z"
+).fullmatch
+CURRENCY_TEXT = CURRENCY.match
+_DAYS: dict[str, bool] = {}  # "YYYY-MM-DD" → is a real date (a few thousand distinct days)
+_GOOD_DAYS: set[str] = set()  # the real ones
+_CODES: dict[str, str] = {}  # currency codes seen in their usual spelling
+_RATES: dict[Any, str] = {None: "1", "": "1"}  # fx rates seen, checked (none: 1)
+
+BILL_FIELDS = (
+    "source_id", "supplier_source_id", "issue_date", "due_date", "currency", "total_amount",
+    "amount_due", "status", "exchange_rate", "reference", "lines", "modified_at",
+)  # fmt: skip
+PAYMENT_FIELDS = (
+    "source_id", "payment_date", "currency", "amount", "supplier_source_id", "exchange_rate",
+    "method_raw", "payment_account_source_id", "payment_account_name", "reference",
+    "allocations", "modified_at",
+)  # fmt: skip
+EXPENSE_FIELDS = (
+    "source_id", "expense_date", "currency", "amount", "supplier_source_id", "supplier_name",
+    "exchange_rate", "method_raw", "payment_account_source_id", "payment_account_name",
+    "reference", "account_source_id", "modified_at",
+)  # fmt: skip
+SUPPLIER_FIELDS = (
+    "source_id", "name", "contact_name", "email", "phone", "address_line1", "address_line2",
+    "city", "region", "postal_code", "country", "tax_number", "registration_number",
+    "default_terms_days", "default_payment_method", "status", "modified_at",
+)  # fmt: skip
+
+
+class _Unusual(Exception):
+    """The record is not in the usual shape: map it with `map_record`."""
+
+
+def _is_day(value: str) -> bool:
+    known = _DAYS.get(value)
+    if known is None:
+        known = len(value) == 10 and value[4] == "-" and value[7] == "-" and value.isascii()
+        if known:
+            try:
+                date.fromisoformat(value)
+            except ValueError:
+                known = False
+        if len(_DAYS) < 100_000:
+            _DAYS[value] = known
+            if known:
+                _GOOD_DAYS.add(value)
+    return known
+
+
+def _day(value: Any) -> str:
+    if type(value) is not str or not _is_day(value):
+        raise _Unusual
+    return value
+
+
+def _moment(value: Any) -> str | None:
+    """`Reader.moment` in text form: a malformed timestamp is dropped, not a problem."""
+    if type(value) is str and MOMENT_TEXT(value) and _is_day(value[:10]):
+        return value
+    moment = parse_time(value)
+    return None if moment is None else moment.isoformat()
+
+
+def _money(value: Any) -> str:
+    if type(value) is not str or not MONEY_TEXT(value):
+        raise _Unusual
+    return value
+
+
+def _fx_rate(value: Any) -> str:
+    if value is None or value == "":
+        return "1"
+    if type(value) is not str or not RATE_TEXT(value) or not value.strip("0."):
+        raise _Unusual  # another spelling, or not positive
+    return value
+
+
+def _ident(value: Any) -> str:
+    """A required identifier."""
+    if type(value) is not str or not value:
+        raise _Unusual
+    text = value.strip()
+    if len(text) > 200:
+        raise _Unusual
+    return text
+
+
+def _optional_ident(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    return _ident(value)
+
+
+def _text(value: Any, limit: int) -> str:
+    if value is None:
+        return ""
+    if type(value) is not str:
+        raise _Unusual
+    return value.strip()[:limit]
+
+
+def _currency(value: Any) -> str:
+    if type(value) is not str:
+        raise _Unusual
+    code = value.strip().upper()
+    if not CURRENCY_TEXT(code):
+        raise _Unusual
+    return code
+
+
+def _known_day(value: Any) -> bool:
+    """`value` is a date in the usual spelling (a TypeError when it cannot even be hashed)."""
+    return value in _GOOD_DAYS or (type(value) is str and _is_day(value))
+
+
+def _stamp(value: Any) -> str | None:
+    if type(value) is str and MOMENT_TEXT(value) and value[:10] in _GOOD_DAYS:
+        return value
+    return _moment(value)
+
+
+def _code(value: Any) -> str:
+    code = _CODES.get(value)
+    if code is None:
+        code = _currency(value)
+        if code == value and len(_CODES) < 1000:
+            _CODES[code] = code
+    return code
+
+
+def _rate_text(value: Any) -> str:
+    rate = _RATES.get(value)
+    if rate is None:
+        if not RATE_TEXT(value) or not value.strip("0."):
+            raise _Unusual  # another spelling, or not positive
+        rate = str(value)
+        if len(_RATES) < 100_000:  # a few per currency and day
+            _RATES[rate] = rate
+    return rate
+
+
+def _line_json(description: str, account: str, amount: str, tax: str) -> str:
+    """A bill line as `ledger.services` stores it: what orjson writes, when nothing needs
+    escaping (the amounts are checked before the row is used)."""
+    if '"' in description or "\\" in description or not description.isprintable():
+        return orjson.dumps(
+            {
+                "description": description,
+                "account_source_id": account,
+                "amount": amount,
+                "tax_amount": tax,
+            }
+        ).decode()
+    if '"' in account or "\\" in account or not account.isprintable():
+        raise _Unusual
+    return (
+        f'{{"description":"{description}","account_source_id":"{account}",'
+        f'"amount":"{amount}","tax_amount":"{tax}"}}'
+    )
+
+
+# The hot three below inline the checks above (a call costs as much as a check). Calling a
+# method of a value that is not text raises AttributeError, a regex match of it TypeError:
+# both send the record the slow way, like `_Unusual`.
+
+
+def _bill_row(raw: dict[str, Any]) -> list[Any]:
+    get: Callable[[str], Any] = raw.get
+    source_id = get("id").strip()
+    supplier = get("supplierId").strip()
+    if not source_id or not supplier or len(source_id) > 200 or len(supplier) > 200:
+        raise _Unusual
+    issue = get("issueDate")
+    due_date = get("dueDate")
+    if not _known_day(issue):
+        raise _Unusual
+    if due_date == "" or due_date is None:
+        due_date = None
+    elif not _known_day(due_date):
+        raise _Unusual
+    total = get("total")
+    due = get("amountDue")
+    if not MONEY_TEXT(total) or not MONEY_TEXT(due):
+        raise _Unusual
+    status = get("status")
+    ledger_status = BILL_STATUS.get(status)
+    if ledger_status is None:
+        ledger_status = BILL_STATUS.get("" if status is None else status.strip()[:40].upper())
+        if ledger_status is None:
+            raise _Unusual  # judged by the amounts
+    number = get("number")
+    lines = get("lines")
+    if type(lines) is list:
+        parts: list[str] = []
+        for line in lines:
+            at: Callable[[str], Any] = line.get
+            amount = at("amount")
+            tax = at("taxAmount")
+            if not MONEY_TEXT(amount):
+                raise _Unusual
+            if tax == "" or tax is None:
+                tax = "0"
+            elif not MONEY_TEXT(tax):
+                raise _Unusual
+            description = at("description")
+            account = at("accountId")
+            if account == "" or account is None:
+                account = ""
+            else:
+                account = account.strip()
+                if len(account) > 200:
+                    raise _Unusual
+            parts.append(
+                _line_json(
+                    "" if description is None else description.strip()[:500],
+                    account,
+                    amount,
+                    tax,
+                )
+            )
+        lines_json = f"[{','.join(parts)}]"
+    elif lines is None:
+        lines_json = "[]"
+    else:
+        raise _Unusual
+    return [
+        source_id,
+        supplier,
+        issue,
+        due_date,
+        _code(get("currency")),
+        total,
+        due,
+        ledger_status,
+        _rate_text(get("fxRate")),
+        "" if number is None else number.strip()[:200],
+        lines_json,
+        _stamp(get("updatedAt")),
+    ]
+
+
+def _payment_row(raw: dict[str, Any]) -> list[Any]:
+    get: Callable[[str], Any] = raw.get
+    source_id = get("id").strip()
+    if not source_id or len(source_id) > 200:
+        raise _Unusual
+    day = get("date")
+    amount = get("amount")
+    if not _known_day(day) or not MONEY_TEXT(amount):
+        raise _Unusual
+    supplier = get("supplierId")
+    account = get("paidFromAccountId")
+    supplier = "" if supplier == "" or supplier is None else supplier.strip()
+    account = "" if account == "" or account is None else account.strip()
+    if len(supplier) > 200 or len(account) > 200:
+        raise _Unusual
+    settled = []
+    allocations = get("allocations")
+    if allocations is not None:
+        if type(allocations) is not list:
+            raise _Unusual
+        for allocation in allocations:
+            bill = allocation.get("billId").strip()
+            part = allocation.get("amount")
+            if not bill or len(bill) > 200 or not MONEY_TEXT(part):
+                raise _Unusual
+            settled.append((bill, part, None))
+    method = get("paymentMethod")
+    reference = get("reference")
+    return [
+        source_id,
+        day,
+        _code(get("currency")),
+        amount,
+        supplier,
+        _rate_text(get("fxRate")),
+        "" if method is None else method.strip()[:100],
+        account,
+        "",  # the sync engine joins account names
+        "" if reference is None else reference.strip()[:500],
+        settled,
+        _stamp(get("updatedAt")),
+    ]
+
+
+def _expense_row(raw: dict[str, Any]) -> list[Any]:
+    get: Callable[[str], Any] = raw.get
+    source_id = get("id").strip()
+    if not source_id or len(source_id) > 200:
+        raise _Unusual
+    day = get("date")
+    amount = get("amount")
+    if not _known_day(day) or not MONEY_TEXT(amount):
+        raise _Unusual
+    supplier = get("supplierId")
+    account = get("paidFromAccountId")
+    category = get("accountId")
+    supplier = "" if supplier == "" or supplier is None else supplier.strip()
+    account = "" if account == "" or account is None else account.strip()
+    category = "" if category == "" or category is None else category.strip()
+    if len(supplier) > 200 or len(account) > 200 or len(category) > 200:
+        raise _Unusual
+    payee = get("payee")
+    method = get("paymentMethod")
+    reference = get("reference")
+    return [
+        source_id,
+        day,
+        _code(get("currency")),
+        amount,
+        supplier,
+        "" if payee is None else payee.strip()[:300],
+        _rate_text(get("fxRate")),
+        "" if method is None else method.strip()[:100],
+        account,
+        "",
+        "" if reference is None else reference.strip()[:500],
+        category,
+        _stamp(get("updatedAt")),
+    ]
+
+
+def _supplier_row(raw: dict[str, Any]) -> list[Any]:
+    get = raw.get
+    contact = get("contact")
+    address = get("address")
+    if contact is None:
+        contact = {}
+    if address is None:
+        address = {}
+    if type(contact) is not dict or type(address) is not dict:
+        raise _Unusual
+    terms = get("defaultTermsDays")
+    if terms is not None and type(terms) is not int:
+        raise _Unusual
+    name = _text(get("name"), 300)
+    if not name:
+        raise _Unusual  # missing or empty: a problem
+    return [
+        _ident(get("id")),
+        name,
+        _text(contact.get("name"), 200),
+        _text(contact.get("email"), 300),
+        _text(contact.get("phone"), 100),
+        _text(address.get("line1"), 300),
+        _text(address.get("line2"), 300),
+        _text(address.get("city"), 120),
+        _text(address.get("region"), 120),
+        _text(address.get("postalCode"), 40),
+        _text(address.get("country"), 80),
+        _text(get("taxNumber"), 100),
+        _text(get("registrationNumber"), 100),
+        terms if terms is None or -1 < terms < 10_000 else None,
+        _text(get("defaultPaymentMethod"), 100),
+        _text(get("status"), 40).lower(),
+        _moment(get("updatedAt")),
+    ]
+
+
+ROW_MAPPERS: dict[str, tuple[tuple[str, ...], Callable[[dict[str, Any]], list[Any]]]] = {
+    DataType.SUPPLIERS: (SUPPLIER_FIELDS, _supplier_row),
+    DataType.BILLS: (BILL_FIELDS, _bill_row),
+    DataType.BILL_PAYMENTS: (PAYMENT_FIELDS, _payment_row),
+    DataType.EXPENSES: (EXPENSE_FIELDS, _expense_row),
+}
+
+
+def map_rows(
+    data_type: str, raws: list[Any]
+) -> tuple[tuple[str, ...] | None, list[Any], list[tuple[Any, str]]]:
+    """A page of raw records → (row fields, rows and records, problems).
+
+    Each item is a row (a list of the values of the row fields, see above) or, for records
+    the fast way does not take, what `map_record` made of it (a ledger record or tombstone).
+    Problems are (the raw record's id, the problem). Row fields are None when the data type
+    has no fast way (then every item is a record).
+    """
+    fast = ROW_MAPPERS.get(data_type)
+    items: list[Any] = []
+    problems: list[tuple[Any, str]] = []
+    append = items.append
+    for raw in raws:
+        if fast is not None and type(raw) is dict and raw.get("deleted") is not True:
+            try:
+                append(fast[1](raw))
+                continue
+            except (_Unusual, ValueError, TypeError, AttributeError, ArithmeticError):
+                pass  # the slow way tells what is wrong, if anything
+        result = map_record(data_type, raw)
+        if result.record is None:
+            problems.append((raw.get("id", "") if isinstance(raw, dict) else "", result.problem))
+        else:
+            append(result.record)
+    return (fast[0] if fast is not None else None), items, problems
