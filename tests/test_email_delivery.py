@@ -4,16 +4,22 @@ import email
 import email.policy
 import logging
 import socket
+from datetime import timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message as MessageHandler
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from ledgerlink.notifications.models import EmailDelivery, OutboxMessage
-from ledgerlink.notifications.services import queue_email
-from ledgerlink.notifications.tasks import MAX_ATTEMPTS, deliver_email
+from ledgerlink.notifications.services import (
+    LOST_DELIVERY_GRACE,
+    queue_email,
+    requeue_lost_deliveries,
+)
+from ledgerlink.notifications.tasks import MAX_ATTEMPTS, deliver_email, retry_delay
 from ledgerlink.relationships import services
 
 
@@ -96,6 +102,35 @@ def test_an_email_fails_for_good_after_the_last_attempt(tenant, settings):
     deliver_email.call(delivery.pk)
     delivery.refresh_from_db()
     assert delivery.status == "failed"
+    # Given up for good: bodies (which can carry bearer links) are not kept.
+    assert delivery.text_body == "" and delivery.html_body == ""
+
+
+def test_the_sweeper_requeues_mail_whose_task_was_lost(tenant, other_tenant):
+    lost = queue_email(organisation=tenant.org, to=["x@y.test"], subject="lost", text="t")
+    fresh = queue_email(organisation=other_tenant.org, to=["z@y.test"], subject="new", text="t")
+    sent = queue_email(organisation=tenant.org, to=["x@y.test"], subject="sent", text="t")
+    deliver_email.call(sent.pk)
+    overdue = timezone.now() - LOST_DELIVERY_GRACE - timedelta(minutes=1)
+    EmailDelivery.objects.filter(pk__in=[lost.pk, sent.pk]).update(next_attempt_at=overdue)
+    mail.outbox.clear()
+
+    assert requeue_lost_deliveries() == 1  # the immediate test backend delivers it now
+    assert [m.subject for m in mail.outbox] == ["lost"]
+    assert EmailDelivery.objects.get(pk=lost.pk).status == "sent"
+    assert EmailDelivery.objects.get(pk=fresh.pk).status == "queued"  # not yet overdue
+    assert requeue_lost_deliveries() == 0
+
+
+def test_a_failed_attempt_schedules_the_next_one(tenant, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = free_port()
+    delivery = queue_email(organisation=tenant.org, to=["x@y.test"], subject="s", text="t")
+    before = timezone.now()
+    deliver_email.call(delivery.pk)
+    delivery.refresh_from_db()
+    assert delivery.next_attempt_at >= before + retry_delay(1)
 
 
 def test_a_sent_email_is_not_sent_twice(tenant):

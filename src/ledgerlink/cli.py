@@ -135,12 +135,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _start_sweeper(interval: float) -> None:
-    """Hand runs whose worker died back to the queue, every `interval` seconds."""
+    """Hand runs and mail whose worker died back to the queue, every `interval` seconds."""
     import logging
     import threading
 
     from django.db import close_old_connections
 
+    from ledgerlink.notifications.services import requeue_lost_deliveries
     from ledgerlink.sync.engine import sweep
 
     def loop() -> None:
@@ -148,6 +149,7 @@ def _start_sweeper(interval: float) -> None:
             time.sleep(interval)
             try:
                 sweep()
+                requeue_lost_deliveries()
             except Exception:  # a failed sweep is retried at the next interval
                 logging.getLogger(__name__).exception("sweep failed")
             finally:

@@ -58,6 +58,9 @@ class EmailDelivery(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # When the next delivery attempt is due; the sweeper re-enqueues mail whose task was
+    # lost (a worker killed, a queue without deferred tasks) once this is well past.
+    next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 from ledgerlink.notifications.models import EmailDelivery
 from ledgerlink.tenancy.models import Organisation
@@ -75,3 +77,29 @@ def send_email(
         html=html,
         reply_to=reply_to,
     )
+
+
+# A delivery whose attempt is this far overdue has lost its task (a killed worker, a queue
+# backend that cannot defer); the sweeper hands it to the queue again.
+LOST_DELIVERY_GRACE = timedelta(minutes=10)
+
+
+def requeue_lost_deliveries(now: datetime | None = None) -> int:
+    """Re-enqueue queued mail whose attempt is overdue; returns how many were re-enqueued.
+
+    Safe to race with a live task: delivery locks the row and skips mail no longer queued.
+    """
+    from ledgerlink.notifications.tasks import deliver_email
+
+    now = now or timezone.now()
+    overdue = list(
+        EmailDelivery.objects.filter(
+            status=EmailDelivery.Status.QUEUED,
+            next_attempt_at__lt=now - LOST_DELIVERY_GRACE,
+        ).values_list("pk", flat=True)[:500]
+    )
+    # Pushing the due time forward stops the next sweep from enqueueing them again.
+    EmailDelivery.objects.filter(pk__in=overdue).update(next_attempt_at=now)
+    for delivery_id in overdue:
+        deliver_email.enqueue(delivery_id)
+    return len(overdue)

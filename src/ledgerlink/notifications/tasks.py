@@ -44,9 +44,14 @@ def deliver_email(delivery_id: int) -> str:
             message.send(fail_silently=False)
         except Exception as error:  # any SMTP/network failure: record it and retry later
             delivery.last_error = f"{type(error).__name__}: {error}"[:2000]
+            retry_in = retry_delay(delivery.attempts)
+            delivery.next_attempt_at = timezone.now() + retry_in
             if delivery.attempts >= MAX_ATTEMPTS:
                 delivery.status = EmailDelivery.Status.FAILED
-            delivery.save(update_fields=["attempts", "last_error", "status"])
+                # Given up: the bodies can carry bearer links, so they go like sent mail's.
+                delivery.text_body = ""
+                delivery.html_body = ""
+            delivery.save()
             logger.warning(
                 "Email %s failed (attempt %s): %s",
                 delivery.pk,
@@ -54,7 +59,6 @@ def deliver_email(delivery_id: int) -> str:
                 delivery.last_error,
             )
             if delivery.status == EmailDelivery.Status.QUEUED:
-                retry_in = timedelta(seconds=30 * 4 ** (delivery.attempts - 1))
                 transaction.on_commit(lambda: _retry(delivery_id, retry_in))
             return "failed"
         delivery.status = EmailDelivery.Status.SENT
@@ -64,6 +68,11 @@ def deliver_email(delivery_id: int) -> str:
         delivery.last_error = ""
         delivery.save()
         return "sent"
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """30 s, 2 min, 8 min, 32 min: long enough to ride out an SMTP restart."""
+    return timedelta(seconds=30 * 4 ** (attempts - 1))
 
 
 def _retry(delivery_id: int, delay: timedelta) -> None:
