@@ -63,11 +63,16 @@ def to_platform(browser: httpx.Client, url: str, platform: str = "sandbox") -> s
 def at_sandbox(browser: httpx.Client, authorise_url: str, tenant_id: str, decision: str) -> str:
     """Sign in and decide at the sandbox; returns the callback URL it redirects to."""
     sign_in = browser.get(authorise_url)
-    signed = browser.post(
-        "/sandbox/oauth/sign-in",
-        data={**form_fields(sign_in.text), "email": DEMO_EMAIL, "password": DEMO_PASSWORD},
-    )
-    consent = browser.get(signed.headers["Location"])
+    if sign_in.status_code == 200 and 'name="password"' in sign_in.text:
+        signed = browser.post(
+            "/sandbox/oauth/sign-in",
+            data={**form_fields(sign_in.text), "email": DEMO_EMAIL, "password": DEMO_PASSWORD},
+        )
+        consent = browser.get(signed.headers["Location"])
+    elif sign_in.status_code == 302:  # already signed in at the sandbox
+        consent = browser.get(sign_in.headers["Location"])
+    else:
+        consent = sign_in
     back = browser.post(
         "/sandbox/oauth/consent",
         data={**form_fields(consent.text), "decision": decision, "tenant": tenant_id},
