@@ -21,6 +21,13 @@ ACTIVE_STATUSES = {
 }
 
 
+LIVE_CONNECTION = {
+    ConnectionStatus.CONNECTED,
+    ConnectionStatus.SYNCING,
+    ConnectionStatus.DATA_AVAILABLE,
+}
+
+
 @dataclass(frozen=True)
 class Steps:
     """Which steps this request's journey has (journey.md §2 and the org's flags)."""
@@ -114,9 +121,12 @@ def describe(task: EntityTask, connection: Connection | None) -> TaskView:
         connection_label = _("Not needed (file upload)")
     else:
         software_label = software_name(task.platform) if task.platform else _("Not chosen yet")
-        connection_label = (
-            connection.get_status_display() if connection is not None else _("Not connected")
-        )
+        if connection is None:
+            connection_label = _("Not connected")
+        elif connection.status in LIVE_CONNECTION:
+            connection_label = _("Connected")
+        else:
+            connection_label = connection.get_status_display()
     return TaskView(
         task=task,
         connection=connection,
