@@ -131,3 +131,34 @@ def test_an_oversized_upload_is_refused_before_it_is_parsed(tenant, other_tenant
     assert big.status_code == 413
     assert "must be smaller than 1 MB" in big.content.decode()
     assert not AuditEvent.objects.filter(action__startswith="import.").exists()
+
+
+def test_a_link_cannot_mint_endless_companies(tenant, other_tenant, monkeypatch):
+    from ledgerlink.journey import services
+
+    monkeypatch.setattr(services, "MAX_ENTITIES", 2)
+    client = Client()
+    token = issue(tenant, financials=False, spend=True)
+    multi_entity(client, token)
+    post(client, f"/r/{token}/entities/add/", {"name": "One Ltd"})
+    post(client, f"/r/{token}/entities/add/", {"name": "Two Ltd"})
+    third = client.post(f"/r/{token}/entities/add/", {"name": "Three Ltd"})
+    assert "You can add up to 2 legal entities" in third.content.decode()
+    assert not Company.objects.filter(name="Three Ltd").exists()
+
+
+def test_status_page_polls_while_data_is_on_its_way(tenant, other_tenant):
+    client = Client()
+    token = issue(tenant, financials=True, spend=False)
+    start(client, token)
+    Company.objects.filter(pk=tenant.company.pk).update(provision_status=ProvisionStatus.SYNCING)
+    page = client.get(f"/r/{token}/status/").content.decode()
+    assert 'hx-trigger="every 3s"' in page and "Refresh the page to see progress" in page
+    fragment = client.get(f"/r/{token}/status/", headers={"HX-Request": "true"}).content.decode()
+    assert fragment.lstrip().startswith("<section") and "<html" not in fragment
+    assert "Syncing" in fragment
+    Company.objects.filter(pk=tenant.company.pk).update(
+        provision_status=ProvisionStatus.DATA_AVAILABLE
+    )
+    done = client.get(f"/r/{token}/status/", headers={"HX-Request": "true"}).content.decode()
+    assert "hx-trigger" not in done and "Data available" in done

@@ -19,6 +19,13 @@ class DuplicateEntity(ValueError):
     """The client already named an entity like this in this request."""
 
 
+class TooManyEntities(ValueError):
+    """More legal entities than one request takes (a link must not mint companies)."""
+
+
+MAX_ENTITIES = 50
+
+
 def name_key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
@@ -88,6 +95,8 @@ def add_entity(journey: Journey, name: str) -> EntityTask:
     key = name_key(name)
     if journey.tasks.filter(name_key=key).exists():
         raise DuplicateEntity(name)
+    if journey.tasks.count() >= MAX_ENTITIES:
+        raise TooManyEntities(name)
     try:
         with transaction.atomic():
             company = relationships.add_entity(journey.data_request, name)

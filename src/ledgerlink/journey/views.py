@@ -263,6 +263,12 @@ def entity_add(request: HttpRequest, link: Link) -> HttpResponse:
                 _("You have already added %(name)s: enter a different legal entity")
                 % {"name": form.cleaned_data["name"]},
             )
+        except services.TooManyEntities:
+            form.add_error(
+                "name",
+                _("You can add up to %(count)s legal entities: contact %(org)s to add more")
+                % {"count": services.MAX_ENTITIES, "org": link.org.name},
+            )
         else:
             return redirect(link.url("software", task.pk))
     back = link.url("entities") if journey.tasks.exists() else link.url("how-many")
