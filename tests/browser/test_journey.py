@@ -103,6 +103,7 @@ def test_spend_request_with_three_entities_at_360px(
     page.goto(f"/portal/companies/{orgs.alpha.company.pk}/")
     table = page.get_by_role("table").filter(has_text="Westwind Services Ltd")
     expect(table).to_contain_text("Data available")
+    expect(table).to_contain_text("Sandbox: Data available")
     expect(page.get_by_role("main")).to_contain_text("Completed")
     page.screenshot(path=str(steps_shot("portal-entities")), full_page=True)
 
