@@ -74,3 +74,32 @@ def test_valid_link_pages_keep_the_token_private(tenant, other_tenant):
     token = issue(tenant, financials=True, spend=False)
     assert client.get(f"/r/{token}/")["Referrer-Policy"] == "same-origin"
     assert "no-cache" in client.get(f"/r/{token}/")["Cache-Control"]
+
+
+@pytest.mark.parametrize(
+    "user_agent",
+    [
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+        "(KHTML, like Gecko) Mobile/15E148 [FBAN/FBIOS;FBAV/440.0.0]",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+        "(KHTML, like Gecko) Mobile/15E148 Instagram 300.0.0",
+        "Mozilla/5.0 (Linux; Android 14; Pixel 8; wv) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Version/4.0 Chrome/120.0 Mobile Safari/537.36",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) LinkedInApp/9.29",
+    ],
+)
+def test_in_app_browsers_are_warned_before_signing_in(tenant, other_tenant, user_agent):
+    client = Client(headers={"user-agent": user_agent})
+    token = issue(tenant, financials=True, spend=False)
+    assert "You seem to be inside another app" in client.get(f"/r/{token}/").content.decode()
+
+
+def test_ordinary_browsers_see_no_in_app_warning(tenant, other_tenant):
+    client = Client(
+        headers={
+            "user-agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like "
+            "Gecko) Chrome/131.0 Safari/537.36"
+        }
+    )
+    token = issue(tenant, financials=True, spend=False)
+    assert "inside another app" not in client.get(f"/r/{token}/").content.decode()

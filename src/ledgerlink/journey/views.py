@@ -118,6 +118,12 @@ def with_link(view: LinkView) -> Callable[..., HttpResponse]:
     return wrapped
 
 
+def _in_app(request: HttpRequest) -> bool:
+    from ledgerlink.journey.webview import in_app_browser
+
+    return in_app_browser(request.META.get("HTTP_USER_AGENT", ""))
+
+
 def _posted(request: HttpRequest) -> Any:
     """The POST data of a submitted form (even an empty one), else None (unbound)."""
     return request.POST if request.method == "POST" else None
@@ -161,7 +167,11 @@ def landing(request: HttpRequest, link: Link) -> HttpResponse:
         return redirect(link.resume)
     from ledgerlink.connectors import registry
 
-    return render(request, "journey/landing.html", link.context(connectors=registry.available()))
+    return render(
+        request,
+        "journey/landing.html",
+        link.context(connectors=registry.available(), in_app=_in_app(request)),
+    )
 
 
 @require_POST
@@ -354,6 +364,7 @@ def sign_in(request: HttpRequest, link: Link, task_id: int) -> HttpResponse:
             task=task,
             software=selectors.software_name(task.platform),
             back=link.url("consent", task.pk),
+            in_app=_in_app(request),
         ),
     )
 
