@@ -82,6 +82,9 @@ def test_multi_entity_upload_then_check_answers_completes(tenant, other_tenant):
     assert "Confirm and send" in check and 'Change<span class="visually-hidden"> Upload Co' in check
     assert post(client, f"/r/{token}/check/").endswith("/status/")
     assert DataRequest.objects.get(company=tenant.company).status == RequestStatus.COMPLETED
+    # The requested company shows its entities' status (the fixture's idle entity aside).
+    tenant.company.refresh_from_db()
+    assert tenant.company.provision_status == ProvisionStatus.DATA_AVAILABLE
     status = client.get(f"/r/{token}/status/").content.decode()
     assert "Upload Co" in status and "Data available" in status and "LL-" in status
     # Later visits to the link show the status page.

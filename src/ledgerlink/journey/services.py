@@ -220,3 +220,5 @@ def submit(journey: Journey) -> None:
         journey.submitted_at = timezone.now()
         journey.save(update_fields=["submitted_at"])
     relationships.mark_completed(journey.data_request)
+    if is_multi(journey):
+        relationships.roll_up_entities(journey.data_request.company)

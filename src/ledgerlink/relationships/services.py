@@ -436,10 +436,39 @@ def _people_to_tell(company: Company) -> list[str]:
     return sorted(set(emails))
 
 
+ENTITY_ROLL_UP = (
+    ProvisionStatus.FAILED,
+    ProvisionStatus.NEEDS_REAUTHORISATION,
+    ProvisionStatus.CONNECTING,
+    ProvisionStatus.CONNECTED,
+    ProvisionStatus.SYNCING,
+    ProvisionStatus.DATA_AVAILABLE,
+)
+
+
+def roll_up_entities(parent: Company) -> None:
+    """A parent whose data comes only from its legal entities shows the least advanced of
+    their statuses (entities the client has not started are left out)."""
+    has_own_data = parent.connections.exists() or parent.file_imports.exists()
+    if has_own_data:
+        return
+    statuses = set(
+        Company.objects.filter(parent=parent)
+        .exclude(provision_status__in=["", ProvisionStatus.AWAITING_CLIENT])
+        .values_list("provision_status", flat=True)
+    )
+    worst = next((status for status in ENTITY_ROLL_UP if status in statuses), None)
+    if worst is not None and worst != parent.provision_status:
+        Company.objects.filter(pk=parent.pk).update(provision_status=worst)
+        parent.provision_status = worst
+
+
 def notify_data_available(company_id: int) -> None:
     """Email the assigned analysts that a company's (or entity's) data has arrived."""
     company = Company.objects.select_related("organisation", "parent").get(pk=company_id)
     top = company.parent or company
+    if company.parent is not None:
+        roll_up_entities(company.parent)
     recipients = _people_to_tell(top)
     if not recipients:
         return
