@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from ledgerlink.audit.models import AuditEvent
 from ledgerlink.relationships import services as relationships
 from ledgerlink.relationships.models import DataRequest, Delivery, RequestStatus
 from tests.browser.helpers import Orgs, assert_accessible, heading
@@ -47,6 +48,10 @@ def test_expired_link(page: Page, orgs) -> None:
     expect(page.get_by_role("main")).to_contain_text("Contact Alpha Bank")
     assert_accessible(page)
     assert DataRequest.objects.get(pk=issued.data_request.pk).view_count == 0
+    page.get_by_role("button", name="Ask for a new link").click()
+    expect(heading(page)).to_have_text("We have asked for a new link")
+    assert_accessible(page)
+    assert AuditEvent.objects.filter(action="request.new_link_asked").count() == 1
 
 
 def test_revoked_link(page: Page, orgs) -> None:

@@ -4,7 +4,6 @@ injected 429s and 5xx, revoked consent, and a worker killed mid-sync that loses 
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -37,7 +36,8 @@ from ledgerlink.sync import engine
 from ledgerlink.sync.models import SyncRun, SyncStatus
 
 from ..conftest import make_tenant
-from ..sandbox.conftest import DEMO_EMAIL, DEMO_PASSWORD, authorise, form_fields
+from ..journey.oauth import at_sandbox, submit, to_platform
+from ..sandbox.conftest import authorise
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -122,23 +122,9 @@ def assert_same_ledger(a, b) -> None:
 
 
 def journey_dance(browser: httpx.Client, token: str, tenant_id: str, decision: str) -> str:
-    """From the landing page through the sandbox's sign-in and consent; returns the callback."""
-    landing = browser.get(f"/r/{token}/")
-    assert "Connect Sandbox" in landing.text
-    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', landing.text).group(1)
-    start = browser.post(f"/r/{token}/connect/sandbox/", data={"csrfmiddlewaretoken": csrf})
-    assert start.status_code == 302
-    sign_in = browser.get(start.headers["Location"])
-    signed = browser.post(
-        "/sandbox/oauth/sign-in",
-        data={**form_fields(sign_in.text), "email": DEMO_EMAIL, "password": DEMO_PASSWORD},
-    )
-    consent = browser.get(signed.headers["Location"])
-    back = browser.post(
-        "/sandbox/oauth/consent",
-        data={**form_fields(consent.text), "decision": decision, "tenant": tenant_id},
-    )
-    return str(back.headers["Location"])
+    """Through the journey's steps and the sandbox's sign-in and consent; returns the
+    callback URL."""
+    return at_sandbox(browser, to_platform(browser, f"/r/{token}/"), tenant_id, decision)
 
 
 def test_client_connects_through_the_journey_and_the_data_arrives(sandbox, tenants):
@@ -155,10 +141,14 @@ def test_client_connects_through_the_journey_and_the_data_arrives(sandbox, tenan
     with httpx.Client(base_url=sandbox, follow_redirects=False, timeout=60) as browser:
         callback = journey_dance(browser, issued.token, sandbox_tenant.public_id, "allow")
         assert callback.startswith(sandbox + "/connect/callback/?")
-        done = browser.get(callback)  # the immediate task backend syncs right here
-        assert done.status_code == 200 and "is connected" in done.text
+        done = browser.get(callback)
+        assert done.status_code == 302 and done.headers["Location"].endswith("/connected/")
         again = browser.get(callback)  # a repeated callback is harmless
-        assert again.status_code == 200
+        assert again.status_code == 302 and again.headers["Location"] == done.headers["Location"]
+        page = browser.get(done.headers["Location"])
+        assert "Harbour Logistics Ltd" in page.text
+        # "Yes, this is the right organisation": the immediate task backend syncs right here.
+        submit(browser, done.headers["Location"], {"right": "yes"})
     connection = Connection.objects.get(company=alpha.company)
     assert connection.tenant_name == "Harbour Logistics Ltd"
     assert connection.status == ConnectionStatus.DATA_AVAILABLE
@@ -187,9 +177,10 @@ def test_denied_consent_returns_to_a_page_with_a_way_forward(sandbox, tenants):
         delivery="link",
     )
     with httpx.Client(base_url=sandbox, follow_redirects=False, timeout=30) as browser:
-        failed = browser.get(journey_dance(browser, issued.token, sandbox_tenant.public_id, "deny"))
-    assert failed.status_code == 400
-    assert "did not allow access" in failed.text and "try again" in failed.text
+        back = browser.get(journey_dance(browser, issued.token, sandbox_tenant.public_id, "deny"))
+        assert back.status_code == 302 and back.headers["Location"].endswith("/not-connected/")
+        failed = browser.get(back.headers["Location"])
+    assert "You did not connect" in failed.text and "Try Sandbox Books (demo) again" in failed.text
     assert not Connection.objects.exists()
 
 

@@ -79,8 +79,19 @@ def get_company(organisation: Organisation, pk: int) -> Company:
 
 
 def company_entities(company: Company) -> QuerySet[Company]:
-    return Company.objects.filter(organisation_id=company.organisation_id, parent=company).order_by(
-        "name"
+    """A company's legal entities, each with `live_connections` (not disconnected)."""
+    from ledgerlink.connectors.models import Connection, ConnectionStatus
+
+    return (
+        Company.objects.filter(organisation_id=company.organisation_id, parent=company)
+        .prefetch_related(
+            Prefetch(
+                "connections",
+                queryset=Connection.objects.exclude(status=ConnectionStatus.DISCONNECTED),
+                to_attr="live_connections",
+            )
+        )
+        .order_by("name")
     )
 
 

@@ -351,3 +351,184 @@ def record_link_view(data_request: DataRequest, *, user_agent: str) -> None:
             company_id=data_request.company_id,
             target=data_request,
         )
+
+
+# --- the client's progress (the journey calls these) -----------------------------------------
+
+
+def mark_in_progress(data_request: DataRequest) -> None:
+    """The client started the journey (a POST): Sent/Opened → In progress, once."""
+    moved = DataRequest.objects.filter(
+        pk=data_request.pk, status__in=[RequestStatus.SENT, RequestStatus.OPENED]
+    ).update(status=RequestStatus.IN_PROGRESS)
+    if moved:
+        data_request.status = RequestStatus.IN_PROGRESS
+        record(
+            organisation=data_request.organisation,
+            actor_kind="client",
+            action="request.in_progress",
+            summary="The client started providing data",
+            company_id=data_request.company_id,
+            target=data_request,
+        )
+
+
+def mark_completed(data_request: DataRequest) -> None:
+    """The client finished: every entity connected or uploaded, answers confirmed."""
+    moved = (
+        DataRequest.objects.filter(pk=data_request.pk)
+        .exclude(status__in=[RequestStatus.COMPLETED, RequestStatus.REVOKED])
+        .update(status=RequestStatus.COMPLETED)
+    )
+    if moved:
+        data_request.status = RequestStatus.COMPLETED
+        record(
+            organisation=data_request.organisation,
+            actor_kind="client",
+            action="request.completed",
+            summary="The client finished providing data",
+            company_id=data_request.company_id,
+            target=data_request,
+        )
+
+
+def add_entity(data_request: DataRequest, name: str) -> Company:
+    """A legal entity the client named: a child company of the requested company.
+
+    An existing entity of the same name (from an earlier request) is reused, not doubled.
+    """
+    parent = data_request.company
+    key = " ".join(name.split()).casefold()
+    for existing in Company.objects.filter(
+        organisation_id=data_request.organisation_id, parent=parent
+    ):
+        if " ".join(existing.name.split()).casefold() == key:
+            return existing
+    entity = Company.objects.create(
+        organisation_id=data_request.organisation_id,
+        parent=parent,
+        name=" ".join(name.split()),
+        provision_status=ProvisionStatus.AWAITING_CLIENT,
+        latest_request=data_request,
+    )
+    record(
+        organisation=data_request.organisation,
+        actor_kind="client",
+        action="entity.added",
+        summary=f"The client added the legal entity “{entity.name}”",
+        company_id=parent.pk,
+        target=entity,
+    )
+    return entity
+
+
+def _people_to_tell(company: Company) -> list[str]:
+    """Assigned analysts; else the organisation's admins."""
+    emails = list(company.analysts.filter(is_active=True).values_list("email", flat=True))
+    if not emails:
+        emails = list(
+            User.objects.filter(
+                memberships__organisation_id=company.organisation_id,
+                memberships__role="admin",
+                is_active=True,
+            ).values_list("email", flat=True)
+        )
+    return sorted(set(emails))
+
+
+ENTITY_ROLL_UP = (
+    ProvisionStatus.FAILED,
+    ProvisionStatus.NEEDS_REAUTHORISATION,
+    ProvisionStatus.CONNECTING,
+    ProvisionStatus.CONNECTED,
+    ProvisionStatus.SYNCING,
+    ProvisionStatus.DATA_AVAILABLE,
+)
+
+
+def roll_up_entities(parent: Company) -> None:
+    """A parent whose data comes only from its legal entities shows the least advanced of
+    their statuses (entities the client has not started are left out)."""
+    has_own_data = parent.connections.exists() or parent.file_imports.exists()
+    if has_own_data:
+        return
+    statuses = set(
+        Company.objects.filter(parent=parent)
+        .exclude(provision_status__in=["", ProvisionStatus.AWAITING_CLIENT])
+        .values_list("provision_status", flat=True)
+    )
+    worst = next((status for status in ENTITY_ROLL_UP if status in statuses), None)
+    if worst is not None and worst != parent.provision_status:
+        Company.objects.filter(pk=parent.pk).update(provision_status=worst)
+        parent.provision_status = worst
+
+
+def notify_data_available(company_id: int) -> None:
+    """Email the assigned analysts that a company's (or entity's) data has arrived."""
+    company = Company.objects.select_related("organisation", "parent").get(pk=company_id)
+    top = company.parent or company
+    if company.parent is not None:
+        roll_up_entities(company.parent)
+    recipients = _people_to_tell(top)
+    if not recipients:
+        return
+    send_email(
+        organisation=company.organisation,
+        to=recipients,
+        template="emails/data_available",
+        context={
+            "company": company,
+            "top": top,
+            "url": absolute_url(reverse("portal:company-detail", args=[top.pk])),
+        },
+    )
+
+
+NEW_LINK_ASK_INTERVAL = timedelta(hours=24)
+
+
+def ask_for_new_link(data_request: DataRequest, *, reason: str) -> bool:
+    """The client of an expired, revoked or replaced link asks for a new one.
+
+    Tells the organisation (audit event and email), at most once a day per request so the
+    button cannot be used to flood anyone. Returns whether the organisation was told now.
+    """
+    from ledgerlink.audit.models import AuditEvent
+
+    since = timezone.now() - NEW_LINK_ASK_INTERVAL
+    with transaction.atomic():
+        DataRequest.objects.select_for_update().filter(pk=data_request.pk).exists()
+        recent = AuditEvent.objects.filter(
+            organisation_id=data_request.organisation_id,
+            action="request.new_link_asked",
+            target_type="DataRequest",
+            target_id=data_request.pk,
+            created_at__gte=since,
+        ).exists()
+        if recent:
+            return False
+        record(
+            organisation=data_request.organisation,
+            actor_kind="client",
+            action="request.new_link_asked",
+            summary=f"The client asked for a new link (the old one is {reason})",
+            company_id=data_request.company_id,
+            target=data_request,
+        )
+        recipients = _people_to_tell(data_request.company)
+        if data_request.created_by and data_request.created_by.is_active:
+            recipients = sorted({*recipients, data_request.created_by.email})
+        if recipients:
+            send_email(
+                organisation=data_request.organisation,
+                to=recipients,
+                template="emails/new_link_asked",
+                context={
+                    "company": data_request.company,
+                    "reason": reason,
+                    "url": absolute_url(
+                        reverse("portal:company-detail", args=[data_request.company_id])
+                    ),
+                },
+            )
+    return True

@@ -63,6 +63,7 @@ from ledgerlink.ledger import services as ledger
 from ledgerlink.ledger.models import Account
 from ledgerlink.ledger.records import BillPaymentRecord, DataType, ExpenseRecord
 from ledgerlink.relationships.models import Company, ProvisionStatus
+from ledgerlink.relationships.services import notify_data_available
 from ledgerlink.sync.models import SyncRun, SyncStatus
 
 logger = logging.getLogger(__name__)
@@ -803,9 +804,18 @@ def _succeed(sync_run: SyncRun, owner: str) -> None:
     if connection.status != ConnectionStatus.NEEDS_REAUTHORISATION:
         connection.status = ConnectionStatus.DATA_AVAILABLE
     connection.save()
+    previous = (
+        Company.objects.filter(pk=sync_run.company_id)
+        .values_list("provision_status", flat=True)
+        .first()
+    )
     Company.objects.filter(pk=sync_run.company_id).update(
         provision_status=ProvisionStatus.DATA_AVAILABLE, last_synced_at=now
     )
+    if previous != ProvisionStatus.DATA_AVAILABLE:
+        # The assigned analysts hear when a company's data first becomes available.
+        company_id = sync_run.company_id
+        transaction.on_commit(lambda: notify_data_available(company_id))
     if sync_run.company.parent_id:
         Company.objects.filter(pk=sync_run.company.parent_id).update(last_synced_at=now)
     SyncRun.objects.filter(pk=sync_run.pk, lease_owner=owner).update(
