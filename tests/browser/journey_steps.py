@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
 from tests.browser.helpers import assert_accessible, heading
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# Screenshots go to a scratch folder so a test run leaves the checkout clean;
+# `LEDGERLINK_SCREENSHOTS=docs/screenshots ./run test tests/browser` refreshes the README's.
+SCREENSHOTS = Path(
+    os.environ.get("LEDGERLINK_SCREENSHOTS")
+    or Path(tempfile.gettempdir()) / "ledgerlink-screenshots"
+).resolve()
 SOFTWARE = "Sandbox Books (demo)"
 
 
