@@ -1,4 +1,5 @@
-"""The `ledgerlink` command: demo, serve, worker, migrate, createorg, createuser."""
+"""The `ledgerlink` command: demo, serve, worker, sync, import, report, migrate, createorg,
+createuser."""
 
 from __future__ import annotations
 
@@ -135,23 +136,29 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _start_sweeper(interval: float) -> None:
-    """Hand runs whose worker died back to the queue, every `interval` seconds."""
+    """Every `interval` seconds: hand sync runs and report builds whose worker died back
+    to the queue, and queue the quarterly Ongoing Insights that are due (django-tasks has
+    no scheduler; `enqueue_due_quarterly` is idempotent)."""
     import logging
     import threading
 
     from django.db import close_old_connections
 
+    from ledgerlink.reports.services import enqueue_due_quarterly
+    from ledgerlink.reports.services import sweep as sweep_reports
     from ledgerlink.sync.engine import sweep
 
     def loop() -> None:
         while True:
             time.sleep(interval)
-            try:
-                sweep()
-            except Exception:  # a failed sweep is retried at the next interval
-                logging.getLogger(__name__).exception("sweep failed")
-            finally:
-                close_old_connections()
+            # Each job on its own: one failing never stops the others.
+            for job in (sweep, sweep_reports, enqueue_due_quarterly):
+                try:
+                    job()
+                except Exception:  # a failed sweep is retried at the next interval
+                    logging.getLogger(__name__).exception("sweep failed")
+                finally:
+                    close_old_connections()
 
     threading.Thread(target=loop, name="ledgerlink-sweeper", daemon=True).start()
 
@@ -319,6 +326,10 @@ def build_parser() -> argparse.ArgumentParser:
         pass
     else:
         imports_cli.add_import_command(sub)
+
+    from ledgerlink.reports.cli import add_report_command
+
+    add_report_command(sub)
 
     migrate = sub.add_parser("migrate", help="create or update the database tables")
     migrate.set_defaults(func=cmd_migrate)
