@@ -142,3 +142,17 @@ def test_a_build_that_keeps_crashing_gives_up(tenant, attempts):
     row.refresh_from_db()
     assert row.status == ReportStatus.FAILED
     assert "3 attempts" in row.message
+
+
+def test_deleting_a_company_deletes_its_report_files(
+    tenant, other_tenant, django_capture_on_commit_callbacks
+):
+    from ledgerlink.relationships import services as relationships
+
+    import_fixture(tenant.company)
+    services.build_company_reports(tenant.company.pk, today=TODAY)
+    names = [r.file.name for r in Report.objects.filter(company=tenant.company) if r.file]
+    assert names and all(default_storage.exists(n) for n in names)
+    with django_capture_on_commit_callbacks(execute=True):
+        relationships.delete_company(company=tenant.company, actor=tenant.admin)
+    assert not any(default_storage.exists(n) for n in names)

@@ -74,6 +74,11 @@ class BuildContext:
     def summary(self) -> SpendSummary:
         return spend_summary(self.analysis)
 
+    def release(self) -> None:
+        """Forget the period's frames and analysis (before loading the whole ledger)."""
+        for name in ("frames", "analysis", "summary"):
+            self.__dict__.pop(name, None)
+
 
 Builder = Callable[[BuildContext, IO[bytes]], dict[str, Any]]
 
@@ -88,6 +93,8 @@ class ReportType:
     # Built automatically after each sync or import (Ongoing Insights is too, and again
     # every quarter for its subscribers).
     automatic: bool = True
+    # Types sharing the period's analysis come first; a type reading the whole ledger last.
+    build_order: int = 0
     # The organisation setting that switches the type on (None: always on).
     setting: str | None = None
     description: str = ""
@@ -175,6 +182,7 @@ def _spend_summary(ctx: BuildContext, out: IO[bytes]) -> dict[str, Any]:
 
 
 def _ongoing(ctx: BuildContext, out: IO[bytes]) -> dict[str, Any]:
+    ctx.release()  # built last: the period's frames are not needed any more
     insights = ongoing_insights(ctx.all_frames, ctx.parameters)
     if insights is None:
         raise ReportUnavailable("Needs a full quarter of data.")
@@ -204,6 +212,7 @@ register(
         "xlsx",
         XLSX,
         _ongoing,
+        build_order=1,
         description="Emailed to the company's subscribers every quarter.",
     )
 )

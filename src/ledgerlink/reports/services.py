@@ -308,8 +308,8 @@ def build_company_reports(
     )
     if only is not None:
         candidates = candidates.filter(report_type__in=list(only))
-    order = {key: i for i, key in enumerate(registry.type_keys())}
-    rows = sorted(candidates, key=lambda r: order.get(r.report_type, len(order)))
+    order = {t.key: (t.build_order, i) for i, t in enumerate(registry.all_types())}
+    rows = sorted(candidates, key=lambda r: order.get(r.report_type, (9, 0)))
     claimed = [row for row in rows if claim(row.pk, owner)]
     if not claimed:
         return []
