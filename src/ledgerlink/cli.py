@@ -135,30 +135,43 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return subprocess.call(_gunicorn_command(args.host, args.port, args.workers))
 
 
-def _start_sweeper(interval: float) -> None:
-    """Every `interval` seconds: hand sync runs and report builds whose worker died back
-    to the queue, and queue the quarterly Ongoing Insights that are due (django-tasks has
-    no scheduler; `enqueue_due_quarterly` is idempotent)."""
+def sweep_once() -> list[str]:
+    """One round of the sweeper: hand sync runs and report builds whose worker died back to
+    the queue, and queue the quarterly Ongoing Insights that are due (django-tasks has no
+    scheduler; `enqueue_due_quarterly` is idempotent). Each job runs on its own: one failing
+    never stops the others. Returns the names of the jobs that failed."""
     import logging
-    import threading
 
     from django.db import close_old_connections
 
     from ledgerlink.reports.services import enqueue_due_quarterly
     from ledgerlink.reports.services import sweep as sweep_reports
-    from ledgerlink.sync.engine import sweep
+    from ledgerlink.sync.engine import sweep as sweep_syncs
+
+    failed: list[str] = []
+    for name, job in (
+        ("syncs", sweep_syncs),
+        ("reports", sweep_reports),
+        ("quarterly", enqueue_due_quarterly),
+    ):
+        try:
+            job()
+        except Exception:  # a failed sweep is retried at the next interval
+            logging.getLogger(__name__).exception("sweep of %s failed", name)
+            failed.append(name)
+        finally:
+            close_old_connections()
+    return failed
+
+
+def _start_sweeper(interval: float) -> None:
+    """Run `sweep_once` every `interval` seconds in a daemon thread."""
+    import threading
 
     def loop() -> None:
         while True:
             time.sleep(interval)
-            # Each job on its own: one failing never stops the others.
-            for job in (sweep, sweep_reports, enqueue_due_quarterly):
-                try:
-                    job()
-                except Exception:  # a failed sweep is retried at the next interval
-                    logging.getLogger(__name__).exception("sweep failed")
-                finally:
-                    close_old_connections()
+            sweep_once()
 
     threading.Thread(target=loop, name="ledgerlink-sweeper", daemon=True).start()
 

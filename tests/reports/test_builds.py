@@ -156,3 +156,23 @@ def test_deleting_a_company_deletes_its_report_files(
     with django_capture_on_commit_callbacks(execute=True):
         relationships.delete_company(company=tenant.company, actor=tenant.admin)
     assert not any(default_storage.exists(n) for n in names)
+
+
+def test_the_worker_sweeper_runs_every_job_even_when_one_fails(tenant, monkeypatch):
+    from ledgerlink import cli
+    from ledgerlink.reports.models import QuarterlyDelivery
+
+    import_fixture(tenant.company)
+    services.set_subscribers(tenant.company, ["cfo@bank.example"], actor=tenant.admin)
+
+    def broken() -> list[int]:
+        raise RuntimeError("database hiccup")
+
+    monkeypatch.setattr("ledgerlink.sync.engine.sweep", broken)
+    # Closing connections would end the test's transaction.
+    monkeypatch.setattr("django.db.close_old_connections", lambda: None)
+    assert cli.sweep_once() == ["syncs"]
+    # The quarterly check still ran: this quarter's delivery exists, once.
+    assert QuarterlyDelivery.objects.filter(company=tenant.company).count() == 1
+    assert cli.sweep_once() == ["syncs"]
+    assert QuarterlyDelivery.objects.filter(company=tenant.company).count() == 1
