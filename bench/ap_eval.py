@@ -16,7 +16,8 @@ information licensed under the Open Government Licence v3.0"):
   per row, paid from "Purchasing card".
 - Birmingham City Council purchase cards: an expense per row, paid from the card
   ("Purchasing card ************5770").
-- City of Scottsdale vendor payments: a bill and its payment per row, USD; no method.
+- City of Scottsdale vendor payments: a bill and its payment per row, USD; no method (the
+  GL account name is the bill's reference only: "CREDIT CARD FEES" says what was bought).
 
 Which rows: rows with an amount > 0 and a date. Credits (amount ≤ 0) cannot be bills in the
 template, and card refunds are excluded from Spend Analysis by the spec; Oxford's Apr–Jun
@@ -62,7 +63,8 @@ class Row:
     amount: Decimal
     supplier: str
     account: str = ""
-    note: str = ""
+    note: str = ""  # the bill's reference, or the expense's note
+    payment_note: str | None = None  # the payment's note (None: the same as `note`)
 
 
 @dataclass
@@ -118,6 +120,7 @@ def _add(
     supplier: str,
     account: str = "",
     note: str = "",
+    payment_note: str | None = None,
 ) -> None:
     if day is None:
         source.excluded["no date"] += 1
@@ -126,7 +129,9 @@ def _add(
     elif amount <= 0:
         source.excluded["amount ≤ 0 (credit or refund)"] += 1
     else:
-        source.rows.append(Row(row_kind, row_id, day, amount, supplier, account, note[:400]))
+        source.rows.append(
+            Row(row_kind, row_id, day, amount, supplier, account, note[:200], payment_note)
+        )
 
 
 def oxford(sample: int | None = None) -> Source:
@@ -210,7 +215,10 @@ def scottsdale(sample: int | None = None) -> Source:
             _date(row["paymentdate"], "%m/%d/%Y"),
             _amount(row["paymentamount"]),
             row["vendorname"].strip(),
+            # The GL account (e.g. "BANK & CREDIT CARD FEES") describes what was bought, not
+            # how it was paid: it is the bill's reference, never the payment's note.
             note=" ".join(row.get("accountname", "").split()),
+            payment_note="",
         )
     return source
 
@@ -245,7 +253,18 @@ def template_zip(source: Source) -> bytes:
                 [r.row_id, key, r.day, r.day, cur, "", r.amount, 0, "Paid", r.note]
             )
             sheets["Payments"].append(
-                [f"P-{r.row_id}", key, r.row_id, r.day, cur, "", r.amount, "", r.account, r.note]
+                [
+                    f"P-{r.row_id}",
+                    key,
+                    r.row_id,
+                    r.day,
+                    cur,
+                    "",
+                    r.amount,
+                    "",
+                    r.account,
+                    r.note if r.payment_note is None else r.payment_note,
+                ]
             )
         else:
             sheets["Expenses"].append(
