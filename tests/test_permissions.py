@@ -8,7 +8,7 @@ from ledgerlink.relationships.models import DataRequest
 from ledgerlink.tenancy.models import Role
 
 from .conftest import login
-from .test_tenant_isolation import POST_ONLY, make_connection, portal_patterns
+from .test_tenant_isolation import POST_ONLY, make_connection, make_report, portal_patterns
 
 EXPECTED_ROLE = {
     "company-list": Role.VIEWER,
@@ -28,6 +28,11 @@ EXPECTED_ROLE = {
     "users": Role.ADMIN,
     "user-role": Role.ADMIN,
     "user-remove": Role.ADMIN,
+    "insights": Role.VIEWER,
+    "report-download": Role.VIEWER,
+    "reports-update": Role.ANALYST,
+    "report-subscribers": Role.ANALYST,
+    "report-settings": Role.ADMIN,
 }
 
 
@@ -69,6 +74,9 @@ def test_role_matrix(role, name, tenant, other_tenant, settings):
         "request-data": tenant.company.pk,
         "company-sync-status": tenant.company.pk,
         "connection-sync": make_connection(tenant).pk,
+        "report-download": make_report(tenant).pk,
+        "reports-update": tenant.company.pk,
+        "report-subscribers": tenant.company.pk,
         "request-revoke": issued.data_request.pk,
         "request-reissue": issued.data_request.pk,
         "outbox-detail": OutboxMessage.objects.create(

@@ -20,6 +20,9 @@ OBJECT_FOR_URL = {
     "request-reissue": lambda t: DataRequest.objects.get(company=t.company).pk,
     "user-role": lambda t: Membership.objects.get(organisation=t.org, user=t.analyst).pk,
     "user-remove": lambda t: Membership.objects.get(organisation=t.org, user=t.analyst).pk,
+    "report-download": lambda t: make_report(t).pk,
+    "reports-update": lambda t: t.company.pk,
+    "report-subscribers": lambda t: t.company.pk,
     "outbox-detail": lambda t: (
         OutboxMessage.objects.create(
             organisation=t.org, from_email="x@x.test", to="y@y.test", subject="s", text_body="b"
@@ -37,7 +40,30 @@ def make_connection(t):
     )[0]
 
 
-POST_ONLY = {"request-revoke", "request-reissue", "user-role", "user-remove", "connection-sync"}
+def make_report(t):
+    from django.core.files.base import ContentFile
+
+    from ledgerlink.reports.models import Report, ReportStatus
+
+    report, _ = Report.objects.get_or_create(
+        organisation=t.org,
+        company=t.company,
+        report_type="spend-analysis",
+        defaults={"status": ReportStatus.AVAILABLE, "filename": "report.xlsx"},
+    )
+    if not report.file:
+        report.file.save("secret.xlsx", ContentFile(b"PK report of " + t.org.slug.encode()))
+    return report
+
+
+POST_ONLY = {
+    "request-revoke",
+    "request-reissue",
+    "user-role",
+    "user-remove",
+    "connection-sync",
+    "reports-update",
+}
 
 
 def portal_patterns() -> list[URLPattern]:

@@ -1,4 +1,5 @@
-"""The `ledgerlink` command: demo, serve, worker, migrate, createorg, createuser."""
+"""The `ledgerlink` command: demo, serve, worker, sync, import, report, migrate, createorg,
+createuser."""
 
 from __future__ import annotations
 
@@ -134,26 +135,45 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return subprocess.call(_gunicorn_command(args.host, args.port, args.workers))
 
 
-def _start_sweeper(interval: float) -> None:
-    """Hand runs and mail whose worker died back to the queue, every `interval` seconds."""
+def sweep_once() -> list[str]:
+    """One round of the sweeper: hand sync runs, report builds and mail whose worker died back
+    to the queue, and queue the quarterly Ongoing Insights that are due (django-tasks has no
+    scheduler; `enqueue_due_quarterly` is idempotent). Each job runs on its own: one failing
+    never stops the others. Returns the names of the jobs that failed."""
     import logging
-    import threading
 
     from django.db import close_old_connections
 
     from ledgerlink.notifications.services import requeue_lost_deliveries
-    from ledgerlink.sync.engine import sweep
+    from ledgerlink.reports.services import enqueue_due_quarterly
+    from ledgerlink.reports.services import sweep as sweep_reports
+    from ledgerlink.sync.engine import sweep as sweep_syncs
+
+    failed: list[str] = []
+    for name, job in (
+        ("syncs", sweep_syncs),
+        ("reports", sweep_reports),
+        ("mail", requeue_lost_deliveries),
+        ("quarterly", enqueue_due_quarterly),
+    ):
+        try:
+            job()
+        except Exception:  # a failed sweep is retried at the next interval
+            logging.getLogger(__name__).exception("sweep of %s failed", name)
+            failed.append(name)
+        finally:
+            close_old_connections()
+    return failed
+
+
+def _start_sweeper(interval: float) -> None:
+    """Run `sweep_once` every `interval` seconds in a daemon thread."""
+    import threading
 
     def loop() -> None:
         while True:
             time.sleep(interval)
-            try:
-                sweep()
-                requeue_lost_deliveries()
-            except Exception:  # a failed sweep is retried at the next interval
-                logging.getLogger(__name__).exception("sweep failed")
-            finally:
-                close_old_connections()
+            sweep_once()
 
     threading.Thread(target=loop, name="ledgerlink-sweeper", daemon=True).start()
 
@@ -321,6 +341,10 @@ def build_parser() -> argparse.ArgumentParser:
         pass
     else:
         imports_cli.add_import_command(sub)
+
+    from ledgerlink.reports.cli import add_report_command
+
+    add_report_command(sub)
 
     migrate = sub.add_parser("migrate", help="create or update the database tables")
     migrate.set_defaults(func=cmd_migrate)

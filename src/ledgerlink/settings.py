@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "ledgerlink.connectors",
     "ledgerlink.sync",
     "ledgerlink.imports",
+    "ledgerlink.reports",
     "ledgerlink.sandbox",
     "ledgerlink.notifications",
     "ledgerlink.journey",
@@ -218,6 +219,8 @@ SANDBOX_CONTROL_ENABLED = env_bool("SANDBOX_CONTROL_ENABLED", False)
 # hands the run to another worker.
 LEDGERLINK_SYNC_LEASE_SECONDS = env_int("LEDGERLINK_SYNC_LEASE_SECONDS", 120, minimum=2)
 LEDGERLINK_SWEEP_INTERVAL_SECONDS = env_int("LEDGERLINK_SWEEP_INTERVAL_SECONDS", 30, minimum=1)
+# A report build holds its lease this long; a heartbeat renews it every third of it.
+LEDGERLINK_REPORT_LEASE_SECONDS = env_int("LEDGERLINK_REPORT_LEASE_SECONDS", 120, minimum=2)
 LEDGERLINK_SYNC_MAX_RETRIES = env_int("LEDGERLINK_SYNC_MAX_RETRIES", 8, minimum=0)
 
 LOGGING = {

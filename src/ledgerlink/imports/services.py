@@ -87,6 +87,10 @@ def import_template(
             Company.objects.filter(pk=company.pk).update(
                 provision_status=ProvisionStatus.DATA_AVAILABLE, last_synced_at=timezone.now()
             )
+            # New data: the company's reports (its parent's, for an entity) are rebuilt.
+            from ledgerlink.reports.services import schedule_after_data_change
+
+            schedule_after_data_change(company)
         file_import = FileImport.objects.create(
             company=company,
             kind=SOURCE,

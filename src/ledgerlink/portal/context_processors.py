@@ -12,6 +12,8 @@ NAV_SECTIONS = {
     "outbox-detail": "outbox",
     "users": "users",
     "settings": "settings",
+    "report-settings": "settings",
+    "insights": "insights",
 }
 
 

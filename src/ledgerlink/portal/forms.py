@@ -183,3 +183,135 @@ class AcceptInvitationForm(PortalForm):
         password = str(self.cleaned_data["password"])
         validate_password(password)
         return password
+
+
+class SubscribersForm(PortalForm):
+    emails = forms.CharField(
+        label="Email addresses",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="One per line. Each gets an email with a link to sign in and download the "
+        "report every quarter. Leave empty to send to nobody.",
+    )
+
+    def clean_emails(self) -> list[str]:
+        text = str(self.cleaned_data.get("emails") or "")
+        found = [part.strip() for part in text.replace(",", "\n").replace(";", "\n").splitlines()]
+        emails = [e for e in found if e]
+        validator = forms.EmailField().clean
+        bad = []
+        for email in emails:
+            try:
+                validator(email)
+            except ValidationError:
+                bad.append(email)
+        if bad:
+            raise ValidationError(
+                "Enter email addresses in the right format, like name@example.com: "
+                + ", ".join(bad[:3])
+            )
+        if len(emails) > 50:
+            raise ValidationError("Enter 50 email addresses or fewer")
+        return sorted({e.lower() for e in emails})
+
+
+class ReportSettingsForm(PortalForm):
+    period_months = forms.IntegerField(
+        label="Reporting period in months",
+        min_value=1,
+        max_value=36,
+        help_text="The full months before the day a report is generated. Usually 12.",
+        error_messages={
+            "min_value": "The reporting period must be at least 1 month",
+            "max_value": "The reporting period must be 36 months or fewer",
+            "invalid": "Enter the reporting period as a whole number of months",
+        },
+    )
+    min_supplier_annual_spend = forms.DecimalField(
+        label="Minimum supplier annual spend",
+        min_value=0,
+        max_digits=16,
+        decimal_places=2,
+        help_text="Supplier Analysis and the vendor-match files list suppliers at or above it.",
+        error_messages={
+            "min_value": "The minimum supplier spend cannot be negative",
+            "invalid": "Enter the minimum supplier spend as a number, like 5000",
+        },
+    )
+    cashback_tiers = forms.CharField(
+        label="Cashback tiers",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One tier a line: the rate in per cent, then the spend it applies up to. "
+        "The last line has no limit. For example “2 1000000” then “1”.",
+    )
+    minutes_per_payment = forms.DecimalField(
+        label="Minutes saved per card payment",
+        min_value=0,
+        max_digits=6,
+        decimal_places=2,
+        error_messages={"invalid": "Enter the minutes as a number, like 3"},
+    )
+    hourly_cost = forms.DecimalField(
+        label="Cost of an hour",
+        min_value=0,
+        max_digits=10,
+        decimal_places=2,
+        error_messages={"invalid": "Enter the cost of an hour as a number, like 40"},
+    )
+    mastercard_enabled = forms.BooleanField(label="Mastercard", required=False)
+    visa_enabled = forms.BooleanField(label="Visa", required=False)
+    wex_enabled = forms.BooleanField(label="WEX", required=False)
+    paytech_enabled = forms.BooleanField(label="PayTech", required=False)
+    required_messages = {
+        "period_months": "Enter the reporting period in months",
+        "min_supplier_annual_spend": "Enter the minimum supplier annual spend",
+        "cashback_tiers": "Enter at least one cashback tier",
+        "minutes_per_payment": "Enter the minutes saved per card payment",
+        "hourly_cost": "Enter the cost of an hour",
+    }
+
+    @staticmethod
+    def tiers_text(tiers: list[dict[str, Any]]) -> str:
+        from decimal import Decimal
+
+        lines = []
+        for tier in tiers:
+            rate = (Decimal(str(tier["rate"])) * 100).normalize()
+            limit = tier.get("up_to")
+            lines.append(f"{rate:f}" + (f" {Decimal(str(limit)).normalize():f}" if limit else ""))
+        return "\n".join(lines)
+
+    def clean_cashback_tiers(self) -> list[dict[str, str | None]]:
+        from decimal import Decimal, InvalidOperation
+
+        text = str(self.cleaned_data["cashback_tiers"])
+        lines = [line.split() for line in text.splitlines() if line.strip()]
+        tiers: list[dict[str, str | None]] = []
+        previous = Decimal(-1)
+        for number, parts in enumerate(lines, start=1):
+            last = number == len(lines)
+            try:
+                if len(parts) != (1 if last else 2):
+                    raise InvalidOperation
+                rate = Decimal(parts[0].rstrip("%").replace(",", "")) / 100
+                limit = None if last else Decimal(parts[1].replace(",", ""))
+            except (InvalidOperation, IndexError):
+                raise ValidationError(
+                    f"Write tier {number} as a rate and a limit, like “2 1000000”; the last "
+                    "tier as a rate alone, like “1”"
+                ) from None
+            if not 0 <= rate <= 1:
+                raise ValidationError(f"The rate of tier {number} must be between 0 and 100")
+            if limit is not None and limit <= previous:
+                raise ValidationError("Each tier's limit must be higher than the one before")
+            previous = limit if limit is not None else previous
+            tiers.append(
+                {
+                    "rate": f"{rate.normalize():f}",
+                    "up_to": None if limit is None else f"{limit.normalize():f}",
+                }
+            )
+        if not tiers:
+            raise ValidationError("Enter at least one cashback tier")
+        return tiers

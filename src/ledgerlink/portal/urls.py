@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ledgerlink.portal.views import companies, outbox, requests, settings, sync, users
+from ledgerlink.portal.views import companies, insights, outbox, requests, settings, sync, users
 
 app_name = "portal"
 
@@ -16,7 +16,12 @@ urlpatterns = [
     path("requests/<int:pk>/revoke/", requests.request_revoke, name="request-revoke"),
     path("requests/<int:pk>/reissue/", requests.request_reissue, name="request-reissue"),
     path("template.xlsx", sync.template_download, name="template"),
+    path("insights/", insights.insights_list, name="insights"),
+    path("reports/<int:pk>/download/", insights.report_download, name="report-download"),
+    path("companies/<int:pk>/reports/update/", insights.reports_update, name="reports-update"),
+    path("companies/<int:pk>/subscribers/", insights.report_subscribers, name="report-subscribers"),
     path("settings/", settings.organisation_settings, name="settings"),
+    path("settings/reports/", insights.report_settings, name="report-settings"),
     path("users/", users.user_list, name="users"),
     path("users/<int:pk>/role/", users.user_change_role, name="user-role"),
     path("users/<int:pk>/remove/", users.user_remove, name="user-remove"),

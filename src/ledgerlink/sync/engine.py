@@ -845,6 +845,10 @@ def _succeed(sync_run: SyncRun, owner: str) -> None:
         target=sync_run,
         data={dt: state["records"] for dt, state in sync_run.progress.items()},
     )
+    # New data: the company's reports (its parent's, for an entity) are rebuilt.
+    from ledgerlink.reports.services import schedule_after_data_change
+
+    schedule_after_data_change(sync_run.company)
 
 
 # --- the sweeper ------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from ledgerlink.portal.permissions import (
 )
 from ledgerlink.relationships import selectors, services
 from ledgerlink.relationships.models import DISPLAY_STATUS_LABELS
+from ledgerlink.reports import selectors as reports
 from ledgerlink.sync.selectors import any_active, company_connections
 
 PAGE_SIZE = 50
@@ -86,6 +87,13 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "connections": connections,
         "connections_syncing": any_active(connections),
     }
+    if company.parent_id is None:
+        context.update(
+            report_lines=reports.company_reports(organisation, company),
+            headline=reports.headline(organisation, company),
+            has_live_connection=reports.company_has_live_connection(company),
+            subscribers=reports.subscribers(organisation, company),
+        )
     return render(request, "portal/companies/detail.html", context)
 
 
