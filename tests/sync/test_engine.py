@@ -21,29 +21,6 @@ from ledgerlink.relationships.models import ProvisionStatus
 from ledgerlink.sync import engine
 from ledgerlink.sync.models import SyncRun, SyncStatus
 
-from .fake import FakeConnector, install, sample_records
-
-
-@pytest.fixture
-def fake():
-    connector = FakeConnector(records=sample_records())
-    install(connector)
-    return connector
-
-
-@pytest.fixture
-def connection(tenant, other_tenant):
-    return Connection.objects.create(
-        organisation=tenant.org,
-        company=tenant.company,
-        platform="fake",
-        tenant_id="t-1",
-        tenant_name="Fake Tenant Ltd",
-        access_token_encrypted=crypto.encrypt("access-0"),
-        refresh_token_encrypted=crypto.encrypt("refresh-0"),
-        token_expires_at=timezone.now() + timedelta(minutes=30),
-    )
-
 
 def sync(connection, **kwargs):
     run = engine.start_sync(connection, enqueue=False, **kwargs.pop("start", {}))
