@@ -16,6 +16,7 @@ import resource
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 from _django import ROOT, setup
@@ -65,6 +66,48 @@ def server_pids(pid: int) -> list[int]:
             return [pid, *(int(child) for child in children.read().split())]
     except OSError:
         return [pid]
+
+
+class DatabaseCpu:
+    """CPU seconds of the PostgreSQL server processes serving this database (backends of
+    every connection, autovacuum included), sampled twice a second while the sync runs:
+    the writer connections come and go, so their processes are watched, not counted once."""
+
+    def __init__(self) -> None:
+        self._seen: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self) -> DatabaseCpu:
+        if connection.vendor == "postgresql":
+            self._thread.start()
+        return self
+
+    def _watch(self) -> None:
+        from django.db import connections
+
+        try:
+            while not self._stop.wait(0.5):
+                with connections["default"].cursor() as cursor:
+                    cursor.execute(
+                        "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                    )
+                    pids = [int(row[0]) for row in cursor.fetchall()]
+                for pid in pids:
+                    self._seen[pid] = max(self._seen.get(pid, 0.0), cpu_seconds([pid]))
+        finally:
+            connections.close_all()
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def seconds(self, before: dict[int, float]) -> float:
+        return sum(cpu - before.get(pid, 0.0) for pid, cpu in self._seen.items())
+
+    def snapshot(self) -> dict[int, float]:
+        return dict(self._seen)
 
 
 def wait_until_up(url: str) -> None:
@@ -158,9 +201,16 @@ def main() -> None:
         def run_progress(sync_run: object) -> dict[str, dict[str, int]]:
             return sync_run.progress  # type: ignore[attr-defined, no-any-return]
 
-        result = engine.run(run.pk, on_page=progress)
-        elapsed = time.perf_counter() - started
-        cpu_after = (cpu_seconds([os.getpid()]), cpu_seconds(workers), cpu_seconds())
+        with DatabaseCpu() as database:
+            time.sleep(0.6)
+            database_before = database.snapshot()
+            started = last[0] = time.perf_counter()
+            cpu_before = (cpu_seconds([os.getpid()]), cpu_seconds(workers), cpu_seconds())
+            result = engine.run(run.pk, on_page=progress)
+            elapsed = time.perf_counter() - started
+            cpu_after = (cpu_seconds([os.getpid()]), cpu_seconds(workers), cpu_seconds())
+            time.sleep(0.6)
+        database_cpu = database.seconds(database_before)
         assert result is not None and result.status == "succeeded", result and result.message
         total = result.records_total
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -174,10 +224,13 @@ def main() -> None:
             b - a for a, b in zip(cpu_before, cpu_after, strict=True)
         )
         cores = os.cpu_count() or 1
+        ours = sync_cpu + server_cpu + database_cpu
         print(
             f"CPU: sync process {sync_cpu:,.1f} s, sandbox server {server_cpu:,.1f} s, "
-            f"machine {machine_cpu:,.1f} s ({machine_cpu / elapsed / cores:.0%} of {cores} cores; "
-            "the rest is mostly PostgreSQL)"
+            f"PostgreSQL {database_cpu:,.1f} s; together {ours:,.1f} s = "
+            f"{total / ours:,.0f} records per CPU second, so {cores} idle cores would give "
+            f"about {total / ours * cores:,.0f} records/s; machine {machine_cpu:,.1f} s "
+            f"({machine_cpu / elapsed / cores:.0%} of {cores} cores, other work included)"
         )
     finally:
         server.terminate()

@@ -222,6 +222,10 @@ LEDGERLINK_SWEEP_INTERVAL_SECONDS = env_int("LEDGERLINK_SWEEP_INTERVAL_SECONDS",
 # A report build holds its lease this long; a heartbeat renews it every third of it.
 LEDGERLINK_REPORT_LEASE_SECONDS = env_int("LEDGERLINK_REPORT_LEASE_SECONDS", 120, minimum=2)
 LEDGERLINK_SYNC_MAX_RETRIES = env_int("LEDGERLINK_SYNC_MAX_RETRIES", 8, minimum=0)
+# A run whose worker died this many times (lease lapsed mid-run) is failed, not resumed again.
+LEDGERLINK_SYNC_MAX_CRASHES = env_int("LEDGERLINK_SYNC_MAX_CRASHES", 3, minimum=1)
+# A queued run no worker started within this many minutes is enqueued again by the sweeper.
+LEDGERLINK_SYNC_REQUEUE_MINUTES = env_int("LEDGERLINK_SYNC_REQUEUE_MINUTES", 10, minimum=1)
 
 LOGGING = {
     "version": 1,

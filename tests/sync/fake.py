@@ -39,7 +39,8 @@ class FakeConnector:
     failures: dict[tuple[str, int], list[Exception]] = field(default_factory=dict)
     fetched: list[tuple[str, int]] = field(default_factory=list)
     refreshed: int = 0
-    refresh_error: Exception | None = None
+    refresh_error: Exception | None = None  # raised by every refresh
+    refresh_failures: list[Exception] = field(default_factory=list)  # raised once each
 
     def is_configured(self) -> bool:
         return True
@@ -53,6 +54,8 @@ class FakeConnector:
     def refresh(self, token: TokenSet) -> TokenSet:
         if self.refresh_error is not None:
             raise self.refresh_error
+        if self.refresh_failures:
+            raise self.refresh_failures.pop(0)
         self.refreshed += 1
         return TokenSet(
             f"access-r{self.refreshed}",

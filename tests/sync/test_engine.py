@@ -21,29 +21,6 @@ from ledgerlink.relationships.models import ProvisionStatus
 from ledgerlink.sync import engine
 from ledgerlink.sync.models import SyncRun, SyncStatus
 
-from .fake import FakeConnector, install, sample_records
-
-
-@pytest.fixture
-def fake():
-    connector = FakeConnector(records=sample_records())
-    install(connector)
-    return connector
-
-
-@pytest.fixture
-def connection(tenant, other_tenant):
-    return Connection.objects.create(
-        organisation=tenant.org,
-        company=tenant.company,
-        platform="fake",
-        tenant_id="t-1",
-        tenant_name="Fake Tenant Ltd",
-        access_token_encrypted=crypto.encrypt("access-0"),
-        refresh_token_encrypted=crypto.encrypt("refresh-0"),
-        token_expires_at=timezone.now() + timedelta(minutes=30),
-    )
-
 
 def sync(connection, **kwargs):
     run = engine.start_sync(connection, enqueue=False, **kwargs.pop("start", {}))
@@ -243,3 +220,26 @@ def test_a_worker_that_lost_its_lease_stops_writing(fake, connection, tenant):
 def test_only_one_active_run_per_connection(fake, connection):
     first = engine.start_sync(connection, enqueue=False)
     assert engine.start_sync(connection, enqueue=False).pk == first.pk
+
+
+def test_deleting_a_company_deletes_its_ledger(fake, connection, tenant, other_tenant):
+    """The ledger's company key has no database constraint (bulk loads): the cascade is
+    Django's, and must still remove every record of the company and only those."""
+    sync(connection)
+    other = Bill.objects.create(
+        company=other_tenant.company,
+        source="fake",
+        source_id="b-other",
+        issue_date="2026-01-01",
+        currency="GBP",
+        total_amount=1,
+        amount_due=1,
+        status="open",
+    )
+    company_id = tenant.company.pk
+    assert Bill.objects.filter(company_id=company_id).exists()
+    tenant.company.delete()
+    for model in (Supplier, Bill, BillPayment):
+        assert not model.objects.filter(company_id=company_id).exists()
+    assert not PaymentAllocation.objects.filter(payment__company_id=company_id).exists()
+    assert Bill.objects.filter(pk=other.pk).exists()

@@ -213,6 +213,32 @@ def test_revoked_consent_needs_reauthorisation(sandbox, tenants):
     assert connection.status == ConnectionStatus.NEEDS_REAUTHORISATION
 
 
+def test_disconnecting_mid_sync_cancels_the_run(sandbox, tenants, monkeypatch):
+    """The platform then refuses the revoked token: the run ends cancelled, not as a
+    re-authorisation, and the connection stays disconnected."""
+    from ledgerlink.connectors.services import disconnect
+
+    monkeypatch.setattr(SandboxConnector, "page_size", 50)
+    alpha, _ = tenants
+    sandbox_tenant = create_tenant("Leaving Ltd", 3, 10, 400, 300, 20)
+    connection = connect(alpha, sandbox, sandbox_tenant)
+
+    def disconnect_during_bills(sync_run):
+        if sync_run.progress[DataType.BILLS]["records"] == 50:
+            disconnect(Connection.objects.get(pk=connection.pk))
+
+    run = engine.start_sync(connection, enqueue=False)
+    result = engine.run(run.pk, sleep=lambda _: None, on_page=disconnect_during_bills)
+    assert result is not None
+    result.refresh_from_db()
+    connection.refresh_from_db()
+    assert result.status == SyncStatus.CANCELLED, result.message
+    assert connection.status == ConnectionStatus.DISCONNECTED
+    assert connection.access_token_encrypted == ""
+    assert 50 <= Bill.objects.filter(company=alpha.company).count() < 400
+    assert not BillPayment.objects.filter(company=alpha.company).exists()
+
+
 def test_incremental_sync_after_edits_and_deletions_matches_a_full_sync(sandbox, tenants):
     alpha, beta = tenants
     sandbox_tenant = create_tenant("Changing Ltd", 13, 40, 600, 500, 100)

@@ -70,7 +70,10 @@ CONSTANT = ("company", "source", "is_deleted", "synced_at", "first_seen_at")
 # Model field → record attribute, where they differ.
 ATTRIBUTE = {"source_modified_at": "modified_at"}
 ALLOCATIONS = "allocations"  # a bill payment's allocations, stored in their own table
+# A load of more records than this refreshes the planner's statistics (PostgreSQL).
+STATISTICS_AFTER = 5000
 _SQLITE_CHUNK = 500  # source ids per `IN (…)` on databases without arrays
+_SQLITE_SCAN_ABOVE = 2_000  # more keys than this: read all of the company's ids instead
 
 
 @dataclass
@@ -361,18 +364,7 @@ def _ids_by_source(
     """Primary keys of the company's records from `source` with these source ids (a list,
     or a text[] literal on PostgreSQL)."""
     if connection.vendor != "postgresql":
-        wanted = list(set(keys))
-        found: dict[str, int] = {}
-        manager = model._default_manager
-        for start in range(0, len(wanted), _SQLITE_CHUNK):
-            found.update(
-                manager.filter(
-                    company=company,
-                    source=source,
-                    source_id__in=wanted[start : start + _SQLITE_CHUNK],
-                ).values_list("source_id", "pk")
-            )
-        return found
+        return _ids_by_source_sqlite(model, company, source, set(keys))
     literal = keys if isinstance(keys, str) else bulk.text_array(list(set(keys)))
     with connection.cursor() as cursor:
         cursor.execute(
@@ -381,6 +373,37 @@ def _ids_by_source(
             [company.pk, source, literal],
         )
         return {key: pk for key, pk in cursor.fetchall() if pk is not None}
+
+
+def _ids_by_source_sqlite(
+    model: type[m.LedgerRecord], company: Company, source: str, wanted: set[str]
+) -> dict[str, int]:
+    """`_ids_by_source` without arrays: `IN (…)` chunks, or for many keys one read of all
+    of the company's records from `source` (an index range scan), which is much cheaper
+    than thousands of chunks; raw SQL, as building ORM lookups of big lists costs more
+    than the queries."""
+    quote = connection.ops.quote_name
+    select = (
+        f"SELECT source_id, id FROM {quote(model._meta.db_table)} "  # noqa: S608 - ours
+        "WHERE company_id = %s AND source = %s"
+    )
+    found: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        if len(wanted) > _SQLITE_SCAN_ABOVE:
+            cursor.execute(select, [company.pk, source])
+            for key, pk in cursor.fetchall():
+                if key in wanted:
+                    found[key] = pk
+            return found
+        keys = list(wanted)
+        for start in range(0, len(keys), _SQLITE_CHUNK):
+            chunk = keys[start : start + _SQLITE_CHUNK]
+            cursor.execute(
+                f"{select} AND source_id IN ({', '.join(['%s'] * len(chunk))})",
+                [company.pk, source, *chunk],
+            )
+            found.update(cursor.fetchall())
+    return found
 
 
 def _one_by_source(table: str, column: str) -> str:
@@ -695,5 +718,8 @@ def replace_source(
         MODEL_FOR[data_type]._default_manager.filter(
             company=company, source=source, synced_at__lt=started
         ).delete()
+    if sum(counts.values()) > STATISTICS_AFTER:
+        # Planned with the statistics from before the load, the link joins go quadratic.
+        refresh_statistics()
     resolve_links(company, source)
     return counts

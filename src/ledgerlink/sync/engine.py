@@ -40,9 +40,9 @@ from types import TracebackType
 from typing import Any, Generic, TypeVar
 
 from django.conf import settings
+from django.db import DatabaseError, connections, transaction
 from django.db import connection as db
-from django.db import connections, transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, PositiveIntegerField, Q, When
 from django.utils import timezone
 
 from ledgerlink.audit.services import record
@@ -83,6 +83,10 @@ T = TypeVar("T")
 
 class LeaseLost(Exception):
     """Another worker took the run over (our lease lapsed); stop without writing."""
+
+
+class RunCancelled(Exception):
+    """The connection was disconnected: the run ends without writing more."""
 
 
 class RunFailed(Exception):
@@ -340,11 +344,17 @@ def start_sync(
 
 
 def claim(run_id: int, owner: str) -> bool:
+    """Take the run if it is free: queued, its worker's lease lapsed, or its pause over.
+
+    A run whose workers keep dying on it (the lease lapsed `LEDGERLINK_SYNC_MAX_CRASHES`
+    times) is failed instead of claimed again: something in it kills the worker.
+    """
     now = timezone.now()
+    if give_up_crashed(Q(pk=run_id)):
+        return False
+    lapsed = Q(status=SyncStatus.RUNNING, lease_expires_at__lt=now)
     claimable = (
-        Q(status=SyncStatus.QUEUED)
-        | Q(status=SyncStatus.RUNNING, lease_expires_at__lt=now)
-        | Q(status=SyncStatus.PAUSED, resume_after__lte=now)
+        Q(status=SyncStatus.QUEUED) | lapsed | Q(status=SyncStatus.PAUSED, resume_after__lte=now)
     )
     return bool(
         SyncRun.objects.filter(claimable, pk=run_id).update(
@@ -352,9 +362,56 @@ def claim(run_id: int, owner: str) -> bool:
             lease_owner=owner,
             lease_expires_at=now + lease(),
             attempts=F("attempts") + 1,
+            # The old status, as every SET expression reads the row before the update.
+            crashes=Case(
+                When(status=SyncStatus.RUNNING, then=F("crashes") + 1),
+                default=F("crashes"),
+                output_field=PositiveIntegerField(),
+            ),
             resume_after=None,
         )
     )
+
+
+def give_up_crashed(runs: Q) -> list[int]:
+    """Fail the runs among `runs` whose worker died mid-run too often; returns their ids."""
+    now = timezone.now()
+    doomed = list(
+        SyncRun.objects.filter(
+            runs,
+            status=SyncStatus.RUNNING,
+            lease_expires_at__lt=now,
+            crashes__gte=settings.LEDGERLINK_SYNC_MAX_CRASHES - 1,
+        ).select_related("connection", "company", "organisation")
+    )
+    failed = []
+    for sync_run in doomed:
+        message = (
+            f"The sync stopped unexpectedly {sync_run.crashes + 1} times in a row and was "
+            "not restarted again. Try Update reports later; if it happens again, contact "
+            f"support quoting sync run {sync_run.pk}."
+        )
+        ended = SyncRun.objects.filter(
+            pk=sync_run.pk,
+            status=SyncStatus.RUNNING,
+            lease_owner=sync_run.lease_owner,
+            lease_expires_at__lt=now,
+        ).update(
+            status=SyncStatus.FAILED,
+            message=message,
+            crashes=F("crashes") + 1,
+            lease_owner="",
+            lease_expires_at=None,
+            finished_at=now,
+        )
+        if not ended:
+            continue  # another sweeper or worker got there first
+        logger.error("sync %s: worker died %s times; failed", sync_run.pk, sync_run.crashes + 1)
+        sync_run.status, sync_run.message = SyncStatus.FAILED, message
+        _record_end(sync_run)
+        _set_statuses(sync_run, ConnectionStatus.FAILED, ProvisionStatus.FAILED)
+        failed.append(sync_run.pk)
+    return failed
 
 
 @dataclass
@@ -379,12 +436,18 @@ class Runner:
     # checkpointing
 
     def checkpoint(self, *, extra_lease: float = 0) -> None:
-        updated = SyncRun.objects.filter(pk=self.run.pk, lease_owner=self.owner).update(
-            progress=self.run.progress,
-            problems=self.run.problems[-MAX_PROBLEMS_KEPT:],
-            lease_expires_at=timezone.now() + lease() + timedelta(seconds=extra_lease),
+        updated = (
+            SyncRun.objects.filter(pk=self.run.pk, lease_owner=self.owner)
+            .exclude(connection__status=ConnectionStatus.DISCONNECTED)
+            .update(
+                progress=self.run.progress,
+                problems=self.run.problems[-MAX_PROBLEMS_KEPT:],
+                lease_expires_at=timezone.now() + lease() + timedelta(seconds=extra_lease),
+            )
         )
         if not updated:
+            if disconnected(self.connection):
+                raise RunCancelled
             raise LeaseLost(f"run {self.run.pk} was taken over")
 
     def account_names(self) -> dict[str, str]:
@@ -447,28 +510,39 @@ class Runner:
         state = self.run.progress[data_type]
         page = prepared.page
         postgres = db.vendor == "postgresql"
-        with transaction.atomic():
-            if postgres:
-                # Do not wait for the WAL flush at commit (see the module docstring).
-                with db.cursor() as cursor:
-                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
-            stored = ledger.store(self.company, self.source, prepared.rows)
-            if turn is not None:
-                if postgres:  # check foreign keys now, while the page before commits
+        before: tuple[dict[str, Any], int] | None = None
+        try:
+            with transaction.atomic():
+                if postgres:
+                    # Do not wait for the WAL flush at commit (see the module docstring).
                     with db.cursor() as cursor:
-                        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-                turn()
-            for raw_id, problem in prepared.problems:
-                state["problems"] += 1
-                self.run.problems.append(
-                    {"data_type": data_type, "id": str(raw_id)[:100], "problem": problem[:300]}
-                )
-            state["records"] += stored.upserted
-            state["deleted"] += stored.deleted
-            state["cursor"] = page.next_cursor
-            if page.watermark and (not state["watermark"] or page.watermark > state["watermark"]):
-                state["watermark"] = page.watermark
-            self.checkpoint()
+                        cursor.execute("SET LOCAL synchronous_commit TO OFF")
+                stored = ledger.store(self.company, self.source, prepared.rows)
+                if turn is not None:
+                    if postgres:  # check foreign keys now, while the page before commits
+                        with db.cursor() as cursor:
+                            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                    turn()
+                before = (dict(state), len(self.run.problems))
+                for raw_id, problem in prepared.problems:
+                    state["problems"] += 1
+                    self.run.problems.append(
+                        {"data_type": data_type, "id": str(raw_id)[:100], "problem": problem[:300]}
+                    )
+                state["records"] += stored.upserted
+                state["deleted"] += stored.deleted
+                state["cursor"] = page.next_cursor
+                if page.watermark and (
+                    not state["watermark"] or page.watermark > state["watermark"]
+                ):
+                    state["watermark"] = page.watermark
+                self.checkpoint()
+        except BaseException:
+            if before is not None:  # rolled back: so is the progress counted for the page
+                state.clear()
+                state.update(before[0])
+                del self.run.problems[before[1] :]
+            raise
         self.pages_stored += 1
         if data_type == DataType.ACCOUNTS:
             self._accounts = None
@@ -569,17 +643,20 @@ class Runner:
         state = self.run.progress[data_type]
         failures = 0
         expired_refreshes = 0
+        force_refresh = False
         while not state["done"]:
-            token = fresh_token(self.connection)
-            context = FetchContext(
-                token=token,
-                tenant_id=self.connection.tenant_id,
-                data_type=data_type,
-                cursor=state["cursor"],
-                modified_since=state["since"],
-            )
             stored_before = self.pages_stored
             try:
+                # Inside the handling below: a refresh can hit a 429, a 5xx or a refresh
+                # claimed by another worker for too long, and is retried like a page.
+                context = FetchContext(
+                    token=fresh_token(self.connection, force=force_refresh),
+                    tenant_id=self.connection.tenant_id,
+                    data_type=data_type,
+                    cursor=state["cursor"],
+                    modified_since=state["since"],
+                )
+                force_refresh = False
                 try:
                     self.store_pages(data_type, context)
                 finally:
@@ -602,7 +679,8 @@ class Runner:
                 expired_refreshes += 1
                 if expired_refreshes > 3:
                     raise
-                fresh_token(self.connection, force=True)
+                force_refresh = True  # at the top of the loop, inside this handling
+                continue
             except RetryableError as transient:
                 failures = self.back_off(failures, transient)
 
@@ -706,51 +784,88 @@ def run(
     sync_run = SyncRun.objects.select_related(
         "connection", "company", "organisation", "connection__company"
     ).get(pk=run_id)
-    if sync_run.started_at is None:
-        sync_run.started_at = timezone.now()
-        SyncRun.objects.filter(pk=run_id).update(started_at=sync_run.started_at)
-        _set_statuses(sync_run, ConnectionStatus.SYNCING, ProvisionStatus.SYNCING)
-        record(
-            organisation=sync_run.organisation,
-            actor=None,
-            actor_kind="system",
-            action="sync.started",
-            summary=f"Sync started ({sync_run.connection})",
-            company_id=_activity_company(sync_run),
-            target=sync_run,
-        )
-    runner = Runner(sync_run, owner, registry.get(sync_run.connection.platform), sleep, on_page)
     try:
+        if disconnected(sync_run.connection):
+            raise RunCancelled
+        if sync_run.started_at is None:
+            sync_run.started_at = timezone.now()
+            SyncRun.objects.filter(pk=run_id).update(started_at=sync_run.started_at)
+            _set_statuses(sync_run, ConnectionStatus.SYNCING, ProvisionStatus.SYNCING)
+            record(
+                organisation=sync_run.organisation,
+                actor=None,
+                actor_kind="system",
+                action="sync.started",
+                summary=f"Sync started ({sync_run.connection})",
+                company_id=_activity_company(sync_run),
+                target=sync_run,
+            )
+        runner = Runner(sync_run, owner, registry.get(sync_run.connection.platform), sleep, on_page)
         with bulk_gc():
             runner.execute()
     except LeaseLost:
         logger.warning("sync %s: lease lost, another worker continues", run_id)
         return sync_run
-    except RunPaused as paused:
+    except Exception as error:
+        _end_unsuccessfully(sync_run, owner, error)
+        return sync_run
+    _succeed(sync_run, owner)
+    return sync_run
+
+
+def disconnected(connection: Connection) -> bool:
+    return Connection.objects.filter(pk=connection.pk).values_list("status", flat=True).first() in (
+        None,
+        ConnectionStatus.DISCONNECTED,
+    )
+
+
+def _end_unsuccessfully(sync_run: SyncRun, owner: str, error: Exception) -> None:
+    """End the run for `error`: every exception ends it, none leaves it running."""
+    if isinstance(error, RunCancelled) or disconnected(sync_run.connection):
+        # Whatever failed (the tokens are erased, the platform refuses them) failed
+        # because the client disconnected: that is the story, not a re-authorisation.
+        _finish(
+            sync_run,
+            owner,
+            SyncStatus.CANCELLED,
+            "The connection was disconnected, so the sync stopped. Data synced before "
+            "then is kept; ask the client to connect again to sync more.",
+        )
+    elif isinstance(error, RunPaused):
         _finish(
             sync_run,
             owner,
             SyncStatus.PAUSED,
-            paused.message,
-            resume_after=timezone.now() + paused.resume_after,
+            error.message,
+            resume_after=timezone.now() + error.resume_after,
         )
-        return sync_run
-    except AuthorisationError as denied:
-        mark_needs_reauthorisation(sync_run.connection, str(denied))
+    elif isinstance(error, AuthorisationError):
+        mark_needs_reauthorisation(sync_run.connection, str(error))
         _finish(
             sync_run,
             owner,
             SyncStatus.FAILED,
             "The client's authorisation has lapsed or was withdrawn: ask them to reconnect.",
         )
-        return sync_run
-    except (RunFailed, PermanentError) as failure:
-        message = failure.message if isinstance(failure, RunFailed) else str(failure)
+    elif isinstance(error, RunFailed | PermanentError):
+        message = error.message if isinstance(error, RunFailed) else str(error)
         _finish(sync_run, owner, SyncStatus.FAILED, message)
         _set_statuses(sync_run, ConnectionStatus.FAILED, ProvisionStatus.FAILED)
-        return sync_run
-    _succeed(sync_run, owner)
-    return sync_run
+    else:
+        # A bug or an outage we did not foresee: the details go to the log (they may hold
+        # internals), the analyst gets what to do and a reference to quote.
+        logger.exception("sync %s: failed on an unexpected error", sync_run.pk)
+        kind = "database" if isinstance(error, DatabaseError) else "internal"
+        _finish(
+            sync_run,
+            owner,
+            SyncStatus.FAILED,
+            f"The sync stopped on an unexpected {kind} error ({type(error).__name__}). "
+            "Data synced before then is kept. Try Update reports again; if it fails again, "
+            f"contact support quoting sync run {sync_run.pk}.",
+        )
+        _set_statuses(sync_run, ConnectionStatus.FAILED, ProvisionStatus.FAILED)
 
 
 def _activity_company(sync_run: SyncRun) -> int:
@@ -759,7 +874,7 @@ def _activity_company(sync_run: SyncRun) -> int:
 
 def _set_statuses(sync_run: SyncRun, connection_status: str, provision: str) -> None:
     Connection.objects.filter(pk=sync_run.connection_id).exclude(
-        status=ConnectionStatus.NEEDS_REAUTHORISATION
+        status__in=[ConnectionStatus.NEEDS_REAUTHORISATION, ConnectionStatus.DISCONNECTED]
     ).update(status=connection_status, updated_at=timezone.now())
     Company.objects.filter(pk=sync_run.company_id).update(provision_status=provision)
 
@@ -781,15 +896,19 @@ def _finish(
     sync_run.status = status
     sync_run.message = message
     if status != SyncStatus.PAUSED:
-        record(
-            organisation=sync_run.organisation,
-            actor=None,
-            actor_kind="system",
-            action=f"sync.{status}",
-            summary=f"Sync {status}: {message}"[:300],
-            company_id=_activity_company(sync_run),
-            target=sync_run,
-        )
+        _record_end(sync_run)
+
+
+def _record_end(sync_run: SyncRun) -> None:
+    record(
+        organisation=sync_run.organisation,
+        actor=None,
+        actor_kind="system",
+        action=f"sync.{sync_run.status}",
+        summary=f"Sync {sync_run.status}: {sync_run.message}"[:300],
+        company_id=_activity_company(sync_run),
+        target=sync_run,
+    )
 
 
 @transaction.atomic
@@ -801,7 +920,10 @@ def _succeed(sync_run: SyncRun, owner: str) -> None:
         if watermark:
             connection.sync_state[data_type] = watermark
     connection.last_synced_at = now
-    if connection.status != ConnectionStatus.NEEDS_REAUTHORISATION:
+    if connection.status not in (
+        ConnectionStatus.NEEDS_REAUTHORISATION,
+        ConnectionStatus.DISCONNECTED,
+    ):
         connection.status = ConnectionStatus.DATA_AVAILABLE
     connection.save()
     previous = (
@@ -855,17 +977,59 @@ def _succeed(sync_run: SyncRun, owner: str) -> None:
 
 
 def sweep() -> list[int]:
-    """Re-enqueue runs whose worker died (lease lapsed) or whose pause is over."""
+    """Re-enqueue the runs that need a worker; returns their ids.
+
+    Those are runs whose worker died (lease lapsed; failed instead once their workers died
+    `LEDGERLINK_SYNC_MAX_CRASHES` times), whose pause is over, and queued runs that no
+    worker started within `LEDGERLINK_SYNC_REQUEUE_MINUTES` whose task is no longer in the
+    queue (lost with a purged queue or a failed enqueue). A run enqueued twice is harmless:
+    only one worker can claim it.
+    """
     from ledgerlink.sync.tasks import run_sync
 
     now = timezone.now()
+    give_up_crashed(Q())
+    forgotten = now - timedelta(minutes=settings.LEDGERLINK_SYNC_REQUEUE_MINUTES)
     stale = list(
         SyncRun.objects.filter(
             Q(status=SyncStatus.RUNNING, lease_expires_at__lt=now)
             | Q(status=SyncStatus.PAUSED, resume_after__lte=now)
-        ).values_list("pk", flat=True)
+            | Q(status=SyncStatus.QUEUED, enqueued_at__lt=forgotten)
+        )
+        .order_by("pk")
+        .values_list("pk", "status")
     )
-    for run_id in stale:
-        logger.warning("sync %s: lease lapsed or pause over; re-enqueued", run_id)
+    waiting = _runs_waiting_in_queue()
+    requeued = []
+    for run_id, status in stale:
+        if status == SyncStatus.QUEUED:
+            if run_id in waiting:
+                continue  # the workers are busy, not the task lost
+            SyncRun.objects.filter(pk=run_id, status=SyncStatus.QUEUED).update(enqueued_at=now)
+        logger.warning("sync %s (%s): re-enqueued", run_id, status)
         run_sync.enqueue(run_id)
-    return stale
+        requeued.append(run_id)
+    return requeued
+
+
+def _runs_waiting_in_queue() -> set[int]:
+    """Ids of the runs with a `run_sync` task still waiting or running in the task queue
+    (the database backend; other backends keep no queue to look into)."""
+    from django.apps import apps
+
+    if not apps.is_installed("django_tasks_db"):
+        return set()
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from ledgerlink.sync.tasks import run_sync
+
+    waiting: set[int] = set()
+    for args_kwargs in DBTaskResult.objects.filter(
+        task_path=run_sync.module_path,
+        status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
+    ).values_list("args_kwargs", flat=True):
+        args = (args_kwargs.get("args") or []) if isinstance(args_kwargs, dict) else []
+        if args and isinstance(args[0], int):
+            waiting.add(args[0])
+    return waiting

@@ -12,6 +12,7 @@ class SyncStatus(models.TextChoices):
     PAUSED = "paused", "Paused"  # e.g. the platform's daily limit: resumes later by itself
     SUCCEEDED = "succeeded", "Succeeded"
     FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"  # the connection was disconnected
 
 
 class SyncRun(models.Model):
@@ -33,7 +34,9 @@ class SyncRun(models.Model):
     message = models.TextField(blank=True)  # why it failed or paused, for the analyst
     lease_owner = models.CharField(max_length=64, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveIntegerField(default=0)  # claims
+    crashes = models.PositiveIntegerField(default=0)  # claims after a worker died mid-run
+    enqueued_at = models.DateTimeField(default=timezone.now)  # last handed to the queue
     resume_after = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
