@@ -8,4 +8,6 @@ class ConnectorsConfig(AppConfig):
 
     def ready(self) -> None:
         # Importing a connector package registers it (most common platforms first).
-        import ledgerlink.connectors.sandbox  # noqa: F401
+        import ledgerlink.connectors.qbo
+        import ledgerlink.connectors.sandbox
+        import ledgerlink.connectors.xero  # noqa: F401

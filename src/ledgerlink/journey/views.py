@@ -132,6 +132,7 @@ def connect_callback(request: HttpRequest) -> HttpResponse:
             code=request.GET.get("code", ""),
             error=request.GET.get("error", ""),
             browser_nonce=request.COOKIES.get(OAUTH_COOKIE, ""),
+            callback=request.GET.dict(),
         )
     except AuthorisationFailed as failure:
         return render(request, "journey/connect_failed.html", {"message": str(failure)}, status=400)
