@@ -13,7 +13,7 @@ from collections.abc import Callable
 class Collection:
     def __init__(self, count: int, base_ms: int, step_ms: int, kind: Callable[[int], str]) -> None:
         self.count = count
-        self.kind = kind
+        self.kinds = [kind(i) for i in range(count)]
         self.stamps = [base_ms + i * step_ms for i in range(count)]
         self.order = list(range(count))
         self.order_stamps = list(self.stamps)
@@ -44,5 +44,5 @@ class Collection:
             found = self.order[start:]
         if kind is None:
             return found
-        of = self.kind
-        return [i for i in found if of(i) == kind]
+        kinds = self.kinds
+        return [i for i in found if kinds[i] == kind]

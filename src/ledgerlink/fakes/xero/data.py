@@ -5,14 +5,24 @@ payments, batch payments, spend/receive bank transactions, and monthly reports."
 from __future__ import annotations
 
 import time
-import uuid
+import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from ledgerlink.fakes.collection import Collection
 
-NAMESPACE = uuid.UUID("6d1f4a70-0c8e-4f7e-9a43-2b7c1a5e9f01")
+KINDS = {
+    "tenant": 1,
+    "account": 2,
+    "contact": 3,
+    "invoice": 4,
+    "payment": 5,
+    "batch": 6,
+    "banktransaction": 7,
+    "line": 8,
+    "txline": 9,
+}
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 WORDS = (
     "Harbour",
@@ -88,6 +98,8 @@ class XeroOrg:
     transactions: Collection = field(init=False)
 
     def __post_init__(self) -> None:
+        name_hash = zlib.crc32(self.name.encode())
+        self._prefix = f"{name_hash:08x}-{self.seed & 0xFFFF:04x}"
         self.tenant_id = self.tenant_id or self.uid("tenant", 0)
         base = int(EPOCH.timestamp() * 1000)
         supplier_count = self.suppliers
@@ -116,7 +128,11 @@ class XeroOrg:
     # --- identities --------------------------------------------------------------------
 
     def uid(self, kind: str, index: int) -> str:
-        return str(uuid.uuid5(NAMESPACE, f"{self.seed}:{self.name}:{kind}:{index}"))
+        """A stable UUID-shaped id for (organisation, kind, index), cheap to compute."""
+        return (
+            f"{self._prefix}-4{KINDS[kind]:03x}-8{(index >> 48) & 0xFFF:03x}-"
+            f"{index & 0xFFFFFFFFFFFF:012x}"
+        )
 
     def account_id(self, code: str) -> str:
         return self.uid("account", int(code))
