@@ -228,7 +228,7 @@ def _batch(r: Reader) -> BillPaymentRecord:
         payment_date=paid_on,
         currency=str(currency).upper()[:3],
         amount=total,
-        method_raw="batch payment",
+        method_raw="",  # as single payments: the account paid from tells
         payment_account_source_id=account.ident("AccountID", required=False),
         reference=r.text("Reference", 500),
         allocations=allocations,

@@ -213,7 +213,9 @@ class FakeQuickBooks:
         start = int(match.group("start") or 1)
         rows = company.rows(entity)
         indexes = rows.select(None if since is None else since - (1 if inclusive else 0))
-        indexes = [i for i in indexes if not company.is_deleted(entity, i)]
+        gone = company.deleted.get(entity, {})
+        if gone:
+            indexes = [i for i in indexes if i not in gone]
         if entity in NAME_LISTS and not all_active:
             indexes = [i for i in indexes if company.render(entity, i).get("Active", True)]
         chosen = indexes[start - 1 : start - 1 + maximum]
