@@ -1,9 +1,14 @@
-"""Reading one data type from Xero as pages, resumable from a cursor "phase:page".
+"""Reading one data type from Xero as pages, resumable from a cursor "phase:page:since".
 
-Incremental reads send `If-Modified-Since` (whole seconds, so a boundary record is read
-twice rather than missed: upserts are idempotent) and `order=UpdatedDateUTC ASC`; paged
-endpoints ask for the largest page Xero allows (1,000) and stop at a short page. The
-watermark is the latest `UpdatedDateUTC` seen. Statements are re-read in full each time.
+Paged endpoints ask for the largest page Xero allows (1,000) with `order=UpdatedDateUTC
+ASC` and stop at a short page. Pages are keyed by time, not by number: each next page is
+page 1 of `If-Modified-Since` = the last record's `UpdatedDateUTC` less a second (whole
+seconds, so boundary records are read twice rather than missed: upserts are idempotent).
+A record edited during a long read moves to the end of Xero's order; with numbered pages
+the records after it would shift back and one would be skipped (and, in a full read,
+wrongly marked deleted). Only when a whole page shares one second is the page number
+used. Incremental reads start from the watermark, the latest `UpdatedDateUTC` seen.
+Statements are re-read in full each time.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import calendar
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from ledgerlink.connectors.base import FetchContext, Page, PermanentError, RetryableError
@@ -100,13 +105,20 @@ def months_back(end: date, n: int) -> date:
     return month_end(date(end.year + month // 12, month % 12 + 1, 1))
 
 
-def _decode(cursor: str | None, phases: int) -> tuple[int, int]:
+def _decode(cursor: str | None, phases: int) -> tuple[int, int, str]:
     if not cursor:
-        return 0, 1
-    phase, _, page = cursor.partition(":")
+        return 0, 1, ""
+    phase, _, rest = cursor.partition(":")
+    page, _, since = rest.partition(":")
     if not phase.isdigit() or not page.isdigit() or int(phase) >= phases:
         raise PermanentError(f"the saved Xero cursor {cursor[:40]!r} is not valid")
-    return int(phase), int(page)
+    if since and parse_time(since) is None:
+        raise PermanentError(f"the saved Xero cursor {cursor[:40]!r} is not valid")
+    return int(phase), int(page), since
+
+
+def _seconds(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def report_lines(report: Any, kind: str, ends: list[date], currency: str) -> list[dict[str, Any]]:
@@ -153,7 +165,7 @@ def fetch(api: XeroApi, context: FetchContext, page_size: int = PAGE_SIZE) -> It
     endpoints = ENDPOINTS.get(context.data_type)
     if endpoints is None:
         raise PermanentError(f"Xero has no data type {context.data_type!r}")
-    phase, page = _decode(context.cursor, len(endpoints))
+    phase, page, after = _decode(context.cursor, len(endpoints))
     since = parse_time(context.modified_since)
     high = since
     token, tenant = context.token.access_token, context.tenant_id
@@ -183,14 +195,15 @@ def fetch(api: XeroApi, context: FetchContext, page_size: int = PAGE_SIZE) -> It
                 params.update({"date": anchor.isoformat(), "periods": 11, "timeframe": "MONTH"})
         if endpoint.kind in ("pl", "bs", "batch") and not currency:
             currency = _base_currency(api, token, tenant)
+        modified_since = after or (
+            _seconds(since) if since is not None and endpoint.incremental else ""
+        )
         body = api.get(
             ACCOUNTING + endpoint.resource,
             access_token=token,
             tenant_id=tenant,
             params=params,
-            modified_since=since.strftime("%Y-%m-%dT%H:%M:%S")
-            if since is not None and endpoint.incremental
-            else "",
+            modified_since=modified_since,
         )
         items = body.get(endpoint.key) if isinstance(body, dict) else None
         if items is None and isinstance(body, dict) and not body:
@@ -218,12 +231,19 @@ def fetch(api: XeroApi, context: FetchContext, page_size: int = PAGE_SIZE) -> It
             records.append(item)
         more = endpoint.paged and len(items) >= page_size
         if more:
-            cursor: str | None = f"{phase}:{page + 1}"
+            last = (
+                parse_ms(items[-1].get("UpdatedDateUTC")) if isinstance(items[-1], dict) else None
+            )
+            following = _seconds(last - timedelta(seconds=1)) if last is not None else ""
+            if following and following != modified_since:
+                cursor: str | None = f"{phase}:1:{following}"
+            else:  # a page all in one second (or without times): the next page by number
+                cursor = f"{phase}:{page + 1}:{modified_since}"
         elif phase + 1 < len(endpoints):
-            cursor = f"{phase + 1}:1"
+            cursor = f"{phase + 1}:1:"
         else:
             cursor = None
         yield Page(records=records, next_cursor=cursor, watermark=stamp(high) if high else None)
         if cursor is None:
             return
-        phase, page = _decode(cursor, len(endpoints))
+        phase, page, after = _decode(cursor, len(endpoints))

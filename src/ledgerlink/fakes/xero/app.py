@@ -65,6 +65,8 @@ class FakeXero:
     faults: Faults = field(default_factory=Faults)
     requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
     record_requests: bool = True
+    # Called with each accounting request before it is answered (tests: edits mid-sync).
+    on_request: Callable[[Request], None] | None = None
     _connections: dict[str, list[_Connection]] = field(default_factory=dict)  # grant → conns
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -167,6 +169,8 @@ class FakeXero:
     # --- accounting API --------------------------------------------------------------------
 
     def _accounting(self, req: Request, resource: str) -> Response:
+        if self.on_request is not None:
+            self.on_request(req)
         fault = self._fault(req.path)
         if fault is not None:
             return fault
