@@ -215,6 +215,39 @@ SANDBOX_REDIRECT_URIS = env_list(
 # Lets tests and the demo inject faults into the sandbox over HTTP. Never in production.
 SANDBOX_CONTROL_ENABLED = env_bool("SANDBOX_CONTROL_ENABLED", False)
 
+# Xero and QuickBooks Online (see docs/deploy.md: registering the apps). Each platform is
+# offered to clients only when its client id and secret are set. The URLs default to the
+# platforms' own; tests, benchmarks and the demo point them at the fakes.
+XERO_CLIENT_ID = env_str("XERO_CLIENT_ID", "")
+XERO_CLIENT_SECRET = env_str("XERO_CLIENT_SECRET", "")
+XERO_AUTHORIZE_URL = env_str(
+    "XERO_AUTHORIZE_URL", "https://login.xero.com/identity/connect/authorize"
+)
+XERO_TOKEN_URL = env_str("XERO_TOKEN_URL", "https://identity.xero.com/connect/token")
+XERO_REVOKE_URL = env_str("XERO_REVOKE_URL", "https://identity.xero.com/connect/revocation")
+XERO_API_URL = env_str("XERO_API_URL", "https://api.xero.com")
+# Empty: the granular read scopes plus offline_access (apps created from March 2026).
+XERO_SCOPES = env_list("XERO_SCOPES", [])
+XERO_CALLS_PER_MINUTE = env_int("XERO_CALLS_PER_MINUTE", 60, minimum=1)
+XERO_CONCURRENT_CALLS = env_int("XERO_CONCURRENT_CALLS", 5, minimum=1)
+QBO_CLIENT_ID = env_str("QBO_CLIENT_ID", "")
+QBO_CLIENT_SECRET = env_str("QBO_CLIENT_SECRET", "")
+QBO_AUTHORIZE_URL = env_str("QBO_AUTHORIZE_URL", "https://appcenter.intuit.com/connect/oauth2")
+QBO_TOKEN_URL = env_str(
+    "QBO_TOKEN_URL", "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer"
+)
+QBO_REVOKE_URL = env_str(
+    "QBO_REVOKE_URL", "https://developer.api.intuit.com/v2/oauth2/tokens/revoke"
+)
+# Production; Intuit's development keys use https://sandbox-quickbooks.api.intuit.com
+QBO_API_URL = env_str("QBO_API_URL", "https://quickbooks.api.intuit.com")
+QBO_MINOR_VERSION = env_int("QBO_MINOR_VERSION", 75, minimum=1)
+QBO_CALLS_PER_MINUTE = env_int("QBO_CALLS_PER_MINUTE", 500, minimum=1)
+QBO_CALLS_PER_SECOND = env_int("QBO_CALLS_PER_SECOND", 10, minimum=1)
+QBO_CONCURRENT_CALLS = env_int("QBO_CONCURRENT_CALLS", 10, minimum=1)
+# Benchmarks and fakes only: run every rate-limit window this many times faster.
+LEDGERLINK_RATE_LIMIT_SPEEDUP = env_int("LEDGERLINK_RATE_LIMIT_SPEEDUP", 1, minimum=1)
+
 # Sync engine: a run's lease must be renewed within this many seconds or the sweeper
 # hands the run to another worker.
 LEDGERLINK_SYNC_LEASE_SECONDS = env_int("LEDGERLINK_SYNC_LEASE_SECONDS", 120, minimum=2)

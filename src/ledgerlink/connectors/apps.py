@@ -1,3 +1,5 @@
+import importlib
+
 from django.apps import AppConfig
 
 
@@ -7,5 +9,7 @@ class ConnectorsConfig(AppConfig):
     verbose_name = "Connectors and connections"
 
     def ready(self) -> None:
-        # Importing a connector package registers it (most common platforms first).
-        import ledgerlink.connectors.sandbox  # noqa: F401
+        # Importing a connector package registers it; the journey lists them in this order
+        # (most common platforms first, each only when configured).
+        for package in ("xero", "qbo", "sandbox"):
+            importlib.import_module(f"ledgerlink.connectors.{package}")

@@ -6,6 +6,7 @@ import hmac
 import logging
 import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -20,6 +21,7 @@ from ledgerlink.connectors.base import (
     Connector,
     ConnectorError,
     RetryableError,
+    Tenant,
     TokenSet,
 )
 from ledgerlink.connectors.models import Connection, ConnectionStatus, OAuthState
@@ -99,7 +101,12 @@ class Authorised:
 
 
 def finish_authorisation(
-    *, state: str, code: str = "", error: str = "", browser_nonce: str | None = None
+    *,
+    state: str,
+    code: str = "",
+    error: str = "",
+    browser_nonce: str | None = None,
+    callback: Mapping[str, str] | None = None,
 ) -> Authorised:
     """Complete an authorisation. `browser_nonce` is the starting browser's cookie; when the
     flow was started with one, a callback in another browser is refused."""
@@ -142,7 +149,14 @@ def finish_authorisation(
             redirect_uri=pending.redirect_uri,
             code_verifier=crypto.decrypt(pending.code_verifier_encrypted),
         )
-        tenants = connector.tenants(token)
+        # A platform that names the tenant on the redirect (QuickBooks' realmId) reads it
+        # from the callback's parameters; the others list what the token reaches.
+        from_callback = getattr(connector, "tenants_from_callback", None)
+        tenants = (
+            from_callback(token, dict(callback or {}))
+            if from_callback is not None
+            else connector.tenants(token)
+        )
     except AuthorisationError as failure:
         raise AuthorisationFailed(
             "The accounting software refused the authorisation. Try again."
@@ -372,6 +386,50 @@ def disconnect(connection: Connection, *, actor: object = None) -> None:
         token_expires_at=None,
         updated_at=timezone.now(),
     )
+
+
+def available_tenants(connection: Connection) -> list[Tenant]:
+    """The organisations the connection's token reaches (Xero: one token, several
+    organisations). For the journey's "which organisation is this entity?" choice."""
+    connector = registry.get(connection.platform)
+    return connector.tenants(fresh_token(connection))
+
+
+def choose_tenant(connection: Connection, tenant_id: str) -> Connection:
+    """Point a connection at another organisation its token reaches (before its data is
+    relied on): the sync state starts over and a full sync follows the caller's start_sync."""
+    found = {t.id: t for t in available_tenants(connection)}
+    tenant = found.get(tenant_id)
+    if tenant is None:
+        raise AuthorisationFailed("That organisation is not reachable with this connection.")
+    if tenant_id == connection.tenant_id:
+        return connection
+    taken = (
+        Connection.objects.filter(
+            organisation_id=connection.organisation_id,
+            platform=connection.platform,
+            tenant_id=tenant_id,
+        )
+        .exclude(status=ConnectionStatus.DISCONNECTED)
+        .exclude(pk=connection.pk)
+        .exists()
+    )
+    if taken:
+        raise AlreadyLinked(f"{tenant.name} is already connected.")
+    Connection.objects.filter(pk=connection.pk).update(
+        tenant_id=tenant.id, tenant_name=tenant.name, sync_state={}, updated_at=timezone.now()
+    )
+    connection.refresh_from_db()
+    record(
+        organisation=connection.organisation,
+        actor=None,
+        actor_kind="client",
+        action="connection.tenant_chosen",
+        summary=f"Chose {tenant.name} at {registry.get(connection.platform).name}",
+        company_id=connection.company.parent_id or connection.company_id,
+        target=connection,
+    )
+    return connection
 
 
 def rotate_keys() -> int:

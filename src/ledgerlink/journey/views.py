@@ -442,6 +442,7 @@ def connect_callback(request: HttpRequest) -> HttpResponse:
             code=request.GET.get("code", ""),
             error=error,
             browser_nonce=request.COOKIES.get(OAUTH_COOKIE, ""),
+            callback=request.GET.dict(),  # QuickBooks names the company (realmId) here
         )
     except AuthorisationFailed as failure:
         if task is None:
