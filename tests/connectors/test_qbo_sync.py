@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import threading
 from decimal import Decimal
 
@@ -29,6 +28,7 @@ from ledgerlink.sync import engine
 from ledgerlink.sync.models import SyncRun, SyncStatus
 
 from ..conftest import make_tenant
+from ..journey.oauth import submit, to_platform
 from .qbo_support import connect
 from .xero_support import consent
 
@@ -251,23 +251,19 @@ def test_the_journey_connects_quickbooks_with_the_realm_from_the_redirect(
         delivery="link",
     )
     with httpx.Client(base_url=live_server.url, follow_redirects=False, timeout=60) as browser:
-        landing = browser.get(f"/r/{issued.token}/")
-        assert "QuickBooks Online" in landing.text
-        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', landing.text)
-        assert csrf is not None
-        start = browser.post(
-            f"/r/{issued.token}/connect/quickbooks/",
-            data={"csrfmiddlewaretoken": csrf.group(1)},
-        )
-        assert start.status_code == 302
+        software = browser.get(f"/r/{issued.token}/")
+        assert software.status_code == 200
         params = consent(
-            start.headers["Location"],
+            to_platform(browser, f"/r/{issued.token}/", platform="quickbooks"),
             [fake.companies[1].realm_id],
             redirect=live_server.url + "/connect/callback/",
         )
         assert params["realmId"] == fake.companies[1].realm_id
-        done = browser.get("/connect/callback/", params=params)
-        assert done.status_code == 200, done.text[:500]
+        back = browser.get("/connect/callback/", params=params)
+        connected = back.headers["Location"]
+        assert connected.endswith("/connected/"), back.text[:500]
+        assert "Maple Leaf Cabinets" in browser.get(connected).text
+        assert submit(browser, connected, {"right": "yes"}).endswith("/status/")
     connection = Connection.objects.get(company=alpha.company, platform="quickbooks")
     assert connection.tenant_id == fake.companies[1].realm_id
     assert connection.tenant_name == "Maple Leaf Cabinets"

@@ -25,6 +25,7 @@ from ledgerlink.sync import engine
 from ledgerlink.sync.models import SyncRun, SyncStatus
 
 from ..conftest import make_tenant
+from ..journey.oauth import submit, to_platform
 from .xero_support import authorise, connect, consent
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -317,8 +318,6 @@ def test_the_client_chooses_another_organisation_the_token_reaches(fake_xero, te
 def test_the_journey_connects_xero_and_the_reports_data_arrives(
     fake_xero, tenants, live_server, settings
 ):
-    import re
-
     import httpx
 
     from ledgerlink.relationships import services as relationships
@@ -335,21 +334,16 @@ def test_the_journey_connects_xero_and_the_reports_data_arrives(
         delivery="link",
     )
     with httpx.Client(base_url=live_server.url, follow_redirects=False, timeout=60) as browser:
-        landing = browser.get(f"/r/{issued.token}/")
-        assert "Xero" in landing.text
-        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', landing.text)
-        assert csrf is not None
-        start = browser.post(
-            f"/r/{issued.token}/connect/xero/", data={"csrfmiddlewaretoken": csrf.group(1)}
-        )
-        assert start.status_code == 302
         params = consent(
-            start.headers["Location"],
+            to_platform(browser, f"/r/{issued.token}/", platform="xero"),
             [fake.orgs[0].tenant_id],
             redirect=live_server.url + "/connect/callback/",
         )
-        done = browser.get("/connect/callback/", params=params)
-        assert done.status_code == 200, done.text[:500]
+        back = browser.get("/connect/callback/", params=params)
+        connected = back.headers["Location"]
+        assert connected.endswith("/connected/"), back.text[:500]
+        assert "Harbour Trading" in browser.get(connected).text
+        assert submit(browser, connected, {"right": "yes"}).endswith("/status/")
     connection = Connection.objects.get(company=alpha.company, platform="xero")
     assert connection.tenant_name == "Harbour Trading"
     run = SyncRun.objects.get(connection=connection)
