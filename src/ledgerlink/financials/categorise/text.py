@@ -1,0 +1,132 @@
+"""Text normalisation, keyword matching and the model's features (pure, no Django)."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import tomllib
+import unicodedata
+import zlib
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+HASH_BITS = 18
+HASH_MASK = (1 << HASH_BITS) - 1
+_NON_WORD = re.compile(r"[^\w]+|_")
+_DIGITS = re.compile(r"\d")
+
+
+@cache
+def normalise(text: str) -> str:
+    """Lower case, accents stripped, every run of non-word characters one space."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(_NON_WORD.sub(" ", plain).split())
+
+
+def words(text: str) -> list[str]:
+    return [w for w in normalise(text).split() if not _DIGITS.fullmatch(w[:1] or "x")]
+
+
+@dataclass(frozen=True, slots=True)
+class KeywordIndex:
+    """Whole-word phrases and word prefixes per taxonomy detail."""
+
+    phrases: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
+    prefixes: tuple[tuple[str, str], ...] = ()
+    longest: int = 1
+
+    def matches(self, tokens: list[str]) -> list[str]:
+        """Details whose keywords occur in the words, longest phrases first, no repeats."""
+        found: list[str] = []
+        n = len(tokens)
+        for size in range(min(self.longest, n), 0, -1):
+            for start in range(n - size + 1):
+                details = self.phrases.get(tuple(tokens[start : start + size]))
+                if details:
+                    found.extend(d for d in details if d not in found)
+        if self.prefixes:
+            for token in tokens:
+                for prefix, detail in self.prefixes:
+                    if token.startswith(prefix) and detail not in found:
+                        found.append(detail)
+        return found
+
+
+def build_keyword_index(data: dict[str, list[str]]) -> KeywordIndex:
+    phrases: dict[tuple[str, ...], list[str]] = {}
+    prefixes: list[tuple[str, str]] = []
+    for detail, keywords in data.items():
+        for keyword in keywords:
+            if keyword.endswith("*"):
+                prefixes.append((normalise(keyword[:-1]), detail))
+                continue
+            key = tuple(normalise(keyword).split())
+            if key and detail not in phrases.setdefault(key, []):
+                phrases[key].append(detail)
+    return KeywordIndex(
+        phrases={k: tuple(v) for k, v in phrases.items()},
+        prefixes=tuple(prefixes),
+        longest=max((len(k) for k in phrases), default=1),
+    )
+
+
+@cache
+def keyword_index() -> KeywordIndex:
+    path = resources.files("ledgerlink.financials.categorise").joinpath("keywords.toml")
+    data = tomllib.loads(path.read_text("utf-8"))
+    return build_keyword_index(data["detail"])
+
+
+def code_digits(code: str) -> str:
+    return "".join(c for c in code if c.isdigit())
+
+
+def _grams(token: str, out: list[str], tag: str) -> None:
+    padded = f"<{token}>"
+    size = len(padded)
+    for n in (3, 4, 5):
+        for i in range(size - n + 1):
+            out.append(tag + padded[i : i + n])
+
+
+def feature_strings(
+    name: str, code: str, parent: str, ancestors: list[str], keywords: list[str]
+) -> list[str]:
+    """The model's input for one account: words, character n-grams, code shape, ancestors."""
+    out: list[str] = []
+    tokens = words(name)
+    for token in tokens:
+        out.append("w:" + token)
+        _grams(token, out, "g:")
+    for a, b in itertools.pairwise(tokens):
+        out.append(f"b:{a}_{b}")
+    out.extend("k:" + k for k in keywords)
+    for token in words(parent):
+        out.append("p:" + token)
+        _grams(token, out, "pg:")
+    if ancestors:
+        for token in words(ancestors[-1]):
+            out.append("r:" + token)
+        for ancestor in ancestors[:-1]:
+            for token in words(ancestor):
+                out.append("a:" + token)
+    out.append(f"d:{min(len(ancestors), 6)}")
+    digits = code_digits(code)
+    if digits:
+        out.append(f"cl:{len(digits)}")
+        out.append("c1:" + digits[:1])
+        out.append("c2:" + digits[:2])
+        out.append(f"c1l:{digits[:1]}/{len(digits)}")
+        out.append(f"c2l:{digits[:2]}/{len(digits)}")
+    elif code.strip():
+        out.append("ca:" + normalise(code)[:4])
+    else:
+        out.append("nocode")
+    return out
+
+
+def hashed(features: list[str]) -> list[int]:
+    crc = zlib.crc32
+    return [crc(f.encode()) & HASH_MASK for f in features]
