@@ -1,4 +1,4 @@
-"""The `ledgerlink` command: demo, serve, worker, migrate, createorg, createuser."""
+"""The `ledgerlink` command: demo, serve, worker, migrate, createorg, createuser, categorize."""
 
 from __future__ import annotations
 
@@ -319,6 +319,10 @@ def build_parser() -> argparse.ArgumentParser:
         pass
     else:
         imports_cli.add_import_command(sub)
+
+    from ledgerlink.financials.cli import add_categorize_command
+
+    add_categorize_command(sub)
 
     migrate = sub.add_parser("migrate", help="create or update the database tables")
     migrate.set_defaults(func=cmd_migrate)

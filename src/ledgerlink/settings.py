@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "ledgerlink.connectors",
     "ledgerlink.sync",
     "ledgerlink.imports",
+    "ledgerlink.financials",
     "ledgerlink.sandbox",
     "ledgerlink.notifications",
     "ledgerlink.journey",

@@ -86,7 +86,7 @@ class Suggestion:
 class Weights:
     """How much each kind of evidence counts (log-score units)."""
 
-    classification: float = 4.0
+    classification: float = 8.0
     platform_type: float = 3.0
     statement: float = 5.0
     scheme: float = 1.2
@@ -258,7 +258,7 @@ def suggest(
     exp_b = np.exp(bucket_scores)
     for t in range(len(TYPES)):
         bucket_mass[:, t] = exp_b[:, layout.bucket_type == t].sum(axis=1)
-    combined = type_scores + np.log(bucket_mass + 1e-6)
+    combined = type_scores + np.log(bucket_mass + 0.02)
     type_rules = np.zeros_like(combined)
     bucket_rules = np.zeros_like(bucket_scores)
     for i, account in enumerate(accounts):
@@ -283,6 +283,10 @@ def suggest(
             type_rules[i, [0, 4] if debit else [1, 2, 3]] += weights.sign
     first = combined + type_rules
     prob = np.exp(_log_softmax(first))
+    platform_rules = type_rules.copy()
+    # where the platform classified the account itself, chart-level evidence does not overrule
+    own_class = np.asarray([bool(CLASSIFICATIONS.get(a.classification.strip().lower()))
+                            for a in accounts])  # fmt: skip
     scheme, values = _scheme_values(accounts, prob)
     for i, value in enumerate(values):
         if value is None:
@@ -298,6 +302,7 @@ def suggest(
         type_rules += weights.prefix1 * np.log(p1 + 0.05) + weights.prefix2 * np.log(p2 + 0.05)
     parents = [normalise(a.parent_name) or None for a in accounts]
     type_rules += weights.siblings * np.log(_consensus(parents, prob) + 0.05)
+    type_rules[own_class] = platform_rules[own_class]
     final_type = np.exp(_log_softmax(combined + type_rules))
     final_bucket_scores = bucket_scores + bucket_rules
     chosen_types = final_type.argmax(axis=1)
