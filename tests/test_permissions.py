@@ -8,7 +8,7 @@ from ledgerlink.relationships.models import DataRequest
 from ledgerlink.tenancy.models import Role
 
 from .conftest import login
-from .test_tenant_isolation import POST_ONLY, make_connection, portal_patterns
+from .test_tenant_isolation import POST_ONLY, make_category, make_connection, portal_patterns
 
 EXPECTED_ROLE = {
     "company-list": Role.VIEWER,
@@ -28,6 +28,11 @@ EXPECTED_ROLE = {
     "users": Role.ADMIN,
     "user-role": Role.ADMIN,
     "user-remove": Role.ADMIN,
+    "financials": Role.VIEWER,
+    "financials-categories": Role.VIEWER,
+    "financials-confirm-all": Role.ANALYST,
+    "financials-export": Role.VIEWER,
+    "financials-category": Role.ANALYST,
 }
 
 
@@ -80,6 +85,11 @@ def test_role_matrix(role, name, tenant, other_tenant, settings):
         ).pk,
         "user-role": Membership.objects.get(organisation=tenant.org, user=tenant.viewer).pk,
         "user-remove": Membership.objects.get(organisation=tenant.org, user=tenant.viewer).pk,
+        "financials": tenant.company.pk,
+        "financials-categories": tenant.company.pk,
+        "financials-confirm-all": tenant.company.pk,
+        "financials-export": tenant.company.pk,
+        "financials-category": make_category(tenant).pk,
     }.get(name)
     url = reverse(f"portal:{name}", args=[pk] if pk else [])
     client = login(user)

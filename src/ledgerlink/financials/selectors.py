@@ -267,3 +267,53 @@ def _check_bs(
         claims = _sum(lines, details, "bs", {"liability", "equity"}, month)
         if (assets or claims) and assets != claims:
             bs.differences.append(Check(month=month, expected=claims, actual=assets))
+
+
+@dataclass(frozen=True, slots=True)
+class AccountBalances:
+    code: str
+    name: str
+    statement: str
+    type: str
+    subtype: str
+    detail: str
+    status: str
+    confidence: float | None
+    amounts: list[Decimal]
+
+
+def account_balances(company: Company) -> tuple[list[date], list[AccountBalances]]:
+    """Each account's amount per month (P&L: the month's movement; balance sheet: month end)."""
+    lines, _totals, _currency = _platform_lines(company)
+    if not lines:
+        lines, _currency = _ledger_lines(company)
+    months = sorted({line.month for line in lines})[-MAX_MONTHS:]
+    index = {m: i for i, m in enumerate(months)}
+    details = _details_for(company, lines)
+    known = {c.account_source_id: c for c in categories(company)}
+    tax = taxonomy()
+    rows: dict[tuple[str, str], AccountBalances] = {}
+    for line in lines:
+        if line.month not in index:
+            continue
+        key = (line.statement, line.account_id or f"name:{line.account_name}")
+        row = rows.get(key)
+        if row is None:
+            category = known.get(line.account_id)
+            detail = tax.details[_detail_of(line, details)]
+            row = rows[key] = AccountBalances(
+                code=category.account_code if category else "",
+                name=line.account_name,
+                statement="Profit and loss" if line.statement == "pl" else "Balance sheet",
+                type=detail.type_label,
+                subtype=detail.subtype_label,
+                detail=detail.label,
+                status=category.status.label if category else "Suggested",
+                confidence=category.confidence if category else None,
+                amounts=[ZERO] * len(months),
+            )
+        row.amounts[index[line.month]] += line.amount
+    ordered = sorted(
+        rows.values(), key=lambda r: (r.statement != "Profit and loss", r.code, r.name)
+    )
+    return months, ordered

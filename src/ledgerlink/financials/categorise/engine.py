@@ -25,8 +25,7 @@ from ledgerlink.financials.categorise import model as model_module
 from ledgerlink.financials.categorise.schemes import Scheme, for_country, schemes
 from ledgerlink.financials.categorise.text import (
     code_digits,
-    feature_strings,
-    hashed,
+    feature_hashes,
     keyword_index,
     normalise,
     words,
@@ -171,8 +170,9 @@ def chart_features(
     for account, chain in zip(accounts, chains, strict=True):
         found = index.matches(words(account.name))
         keywords.append(found)
-        feats = feature_strings(account.name, account.code, account.parent_name, chain, found)
-        all_hashes.extend(hashed(feats))
+        all_hashes.extend(
+            feature_hashes(account.name, account.code, account.parent_name, chain, found)
+        )
         offsets.append(len(all_hashes))
     return np.asarray(all_hashes, dtype=np.uint32), offsets, keywords
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
 import numpy as np
 import numpy.typing as npt
+
+from ledgerlink.financials.categorise.text import HASH_BITS
 
 Floats = npt.NDArray[np.float32]
 MODEL_FILE = "model.npz"
@@ -27,6 +29,13 @@ class LinearModel:
 
     keys: npt.NDArray[np.uint32]
     heads: dict[str, Head]
+    lookup: npt.NDArray[np.int32] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # feature hash → row, -1 where the model has no weight for it
+        lookup = np.full(1 << HASH_BITS, -1, dtype=np.int32)
+        lookup[self.keys] = np.arange(len(self.keys), dtype=np.int32)
+        object.__setattr__(self, "lookup", lookup)
 
     def scores(self, head: str, hashes: npt.NDArray[np.uint32], offsets: list[int]) -> Floats:
         """Raw class scores for accounts whose feature hashes are concatenated."""
@@ -35,12 +44,10 @@ class LinearModel:
         out = np.tile(part.bias, (n, 1)).astype(np.float32)
         if len(self.keys) == 0 or len(hashes) == 0:
             return out
-        pos = np.searchsorted(self.keys, hashes)
-        pos[pos >= len(self.keys)] = 0
-        hit = self.keys[pos] == hashes
+        pos = self.lookup[hashes]
+        hit = pos >= 0
         owner = np.repeat(np.arange(n), np.diff(np.asarray(offsets)))
-        rows = part.weights[pos[hit]].astype(np.float32)
-        np.add.at(out, owner[hit], rows) if n < 64 else _segment_add(out, owner[hit], rows)
+        _segment_add(out, owner[hit], part.weights[pos[hit]])
         return out
 
 

@@ -8,7 +8,7 @@ import tomllib
 import unicodedata
 import zlib
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 HASH_BITS = 18
@@ -48,10 +48,15 @@ class KeywordIndex:
                     found.extend(d for d in details if d not in found)
         if self.prefixes:
             for token in tokens:
-                for prefix, detail in self.prefixes:
-                    if token.startswith(prefix) and detail not in found:
+                for detail in _prefix_details(self.prefixes, token):
+                    if detail not in found:
                         found.append(detail)
         return found
+
+
+@lru_cache(maxsize=1 << 16)
+def _prefix_details(prefixes: tuple[tuple[str, str], ...], token: str) -> tuple[str, ...]:
+    return tuple(detail for prefix, detail in prefixes if token.startswith(prefix))
 
 
 def build_keyword_index(data: dict[str, list[str]]) -> KeywordIndex:
@@ -130,3 +135,51 @@ def feature_strings(
 def hashed(features: list[str]) -> list[int]:
     crc = zlib.crc32
     return [crc(f.encode()) & HASH_MASK for f in features]
+
+
+@lru_cache(maxsize=1 << 17)
+def _token_hashes(tag: str, gram_tag: str, token: str) -> tuple[int, ...]:
+    out = [tag + token]
+    if gram_tag:
+        _grams(token, out, gram_tag)
+    return tuple(hashed(out))
+
+
+@lru_cache(maxsize=1 << 16)
+def _text_hashes(text: str, tag: str, gram_tag: str) -> tuple[int, ...]:
+    tokens = words(text)
+    out: list[int] = []
+    for token in tokens:
+        out.extend(_token_hashes(tag, gram_tag, token))
+    if tag == "w:":
+        out.extend(hashed([f"b:{a}_{b}" for a, b in itertools.pairwise(tokens)]))
+    return tuple(out)
+
+
+def feature_hashes(
+    name: str, code: str, parent: str, ancestors: list[str], keywords: list[str]
+) -> list[int]:
+    """`hashed(feature_strings(...))`, with the work per word and per name cached."""
+    out = list(_text_hashes(name, "w:", "g:"))
+    tail: list[str] = ["k:" + k for k in keywords]
+    out.extend(_text_hashes(parent, "p:", "pg:"))
+    if ancestors:
+        out.extend(_text_hashes(ancestors[-1], "r:", ""))
+        for ancestor in ancestors[:-1]:
+            out.extend(_text_hashes(ancestor, "a:", ""))
+    tail.append(f"d:{min(len(ancestors), 6)}")
+    tail.extend(_code_features(code))
+    out.extend(hashed(tail))
+    return out
+
+
+def _code_features(code: str) -> list[str]:
+    digits = code_digits(code)
+    if digits:
+        return [
+            f"cl:{len(digits)}", "c1:" + digits[:1], "c2:" + digits[:2],
+            f"c1l:{digits[:1]}/{len(digits)}", f"c2l:{digits[:2]}/{len(digits)}",
+        ]  # fmt: skip
+    if code.strip():
+        return ["ca:" + normalise(code)[:4]]
+    return ["nocode"]
