@@ -28,6 +28,7 @@ from ledgerlink.financials.categorise.text import (
     feature_hashes,
     keyword_index,
     normalise,
+    type_keyword_index,
     words,
 )
 from ledgerlink.financials.taxonomy import Taxonomy, taxonomy
@@ -93,7 +94,10 @@ class Weights:
     prefix2: float = 0.9
     siblings: float = 0.9
     keyword: float = 0.3
+    keyword_type: float = 0.0
+    ancestor_type: float = 0.0
     sign: float = 0.2
+    scheme_min_agreement: float = 0.85
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +181,11 @@ def chart_features(
     return np.asarray(all_hashes, dtype=np.uint32), offsets, keywords
 
 
+def type_words(text: str) -> list[str]:
+    """Types named by type-level words in the text (e.g. "Aufwendungen" → expense)."""
+    return type_keyword_index().matches(words(text))
+
+
 def _log_softmax(x: Floats) -> Floats:
     shifted = x - x.max(axis=1, keepdims=True)
     result: Floats = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
@@ -184,7 +193,7 @@ def _log_softmax(x: Floats) -> Floats:
 
 
 def _scheme_values(
-    accounts: Sequence[AccountInput], type_prob: Floats
+    accounts: Sequence[AccountInput], type_prob: Floats, min_agreement: float
 ) -> tuple[Scheme | None, list[str | None]]:
     digits = [code_digits(a.code) for a in accounts]
     coded = [i for i, d in enumerate(digits) if d]
@@ -206,7 +215,7 @@ def _scheme_values(
             score = agree / len(coded) if total >= 0.6 * len(coded) else 0.0
             if score > best_score:
                 best, best_score = scheme, score
-        chosen = best if best_score >= 0.85 else None
+        chosen = best if best_score >= min_agreement else None
     if chosen is None:
         return None, [None] * len(accounts)
     return chosen, [chosen.lookup(d) if d else None for d in digits]
@@ -245,6 +254,7 @@ def suggest(
     model = model if model is not None else model_module.shipped()
     n, nb = len(accounts), len(layout.buckets)
     hashes, offsets, keywords = chart_features(accounts)
+    chains = ancestors_in_chart(accounts)
     if model is not None:
         type_scores = _log_softmax(model.scores("type", hashes, offsets))
         bucket_scores = _log_softmax(model.scores("bucket", hashes, offsets))
@@ -278,6 +288,14 @@ def suggest(
         for detail in keywords[i][:2]:
             b = layout.buckets.index(layout.detail_bucket[detail])
             bucket_rules[i, b] += weights.keyword
+            type_rules[i, layout.bucket_type[b]] += weights.keyword_type
+        for kind in type_words(account.name)[:1]:
+            type_rules[i, TYPES.index(kind)] += weights.keyword_type
+        for ancestor in chains[i]:
+            kinds = type_words(ancestor)
+            if kinds:
+                type_rules[i, TYPES.index(kinds[0])] += weights.ancestor_type
+                break
         if account.balance is not None and account.balance != 0:
             debit = account.balance > 0
             type_rules[i, [0, 4] if debit else [1, 2, 3]] += weights.sign
@@ -287,7 +305,7 @@ def suggest(
     # where the platform classified the account itself, chart-level evidence does not overrule
     own_class = np.asarray([bool(CLASSIFICATIONS.get(a.classification.strip().lower()))
                             for a in accounts])  # fmt: skip
-    scheme, values = _scheme_values(accounts, prob)
+    scheme, values = _scheme_values(accounts, prob, weights.scheme_min_agreement)
     for i, value in enumerate(values):
         if value is None:
             continue

@@ -78,10 +78,21 @@ def build_keyword_index(data: dict[str, list[str]]) -> KeywordIndex:
 
 
 @cache
-def keyword_index() -> KeywordIndex:
+def _keyword_data() -> dict[str, dict[str, list[str]]]:
     path = resources.files("ledgerlink.financials.categorise").joinpath("keywords.toml")
-    data = tomllib.loads(path.read_text("utf-8"))
-    return build_keyword_index(data["detail"])
+    return tomllib.loads(path.read_text("utf-8"))
+
+
+@cache
+def keyword_index() -> KeywordIndex:
+    """Keywords per taxonomy detail."""
+    return build_keyword_index(_keyword_data()["detail"])
+
+
+@cache
+def type_keyword_index() -> KeywordIndex:
+    """Words that say only the type (group and root names)."""
+    return build_keyword_index(_keyword_data()["type"])
 
 
 def code_digits(code: str) -> str:
