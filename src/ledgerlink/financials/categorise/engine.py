@@ -89,15 +89,15 @@ class Weights:
     classification: float = 8.0
     platform_type: float = 3.0
     statement: float = 5.0
-    scheme: float = 1.2
+    scheme: float = 3.0
     prefix1: float = 0.6
-    prefix2: float = 0.9
+    prefix2: float = 1.5
     siblings: float = 0.9
     keyword: float = 0.3
-    keyword_type: float = 0.0
-    ancestor_type: float = 0.0
+    keyword_type: float = 1.5
+    ancestor_type: float = 3.0
     sign: float = 0.2
-    scheme_min_agreement: float = 0.85
+    scheme_min_agreement: float = 0.55
 
 
 @dataclass(frozen=True, slots=True)
