@@ -37,16 +37,16 @@ def open_rent(page: Page, orgs) -> None:
 
 
 def choose_and_save(page: Page, *, with_js: bool) -> None:
-    page.get_by_label("Type").select_option("liability")
+    page.get_by_label("Type", exact=True).select_option("liability")
     if not with_js:
         page.get_by_role("button", name="Update choices").click()
-    subtype = page.get_by_label("Subtype")
+    subtype = page.get_by_label("Subtype", exact=True)
     expect(subtype.locator("option[value='current_liability']")).to_have_count(1)
     expect(subtype.locator("option[value='operating_expense']")).to_have_count(0)
     subtype.select_option("current_liability")
     if not with_js:
         page.get_by_role("button", name="Update choices").click()
-    detail = page.get_by_label("Detail")
+    detail = page.get_by_label("Detail", exact=True)
     expect(detail.locator("option[value='accrued_liabilities']")).to_have_count(1)
     detail.select_option("accrued_liabilities")
     page.get_by_role("button", name="Save category").click()
