@@ -98,6 +98,7 @@ class Weights:
     ancestor_type: float = 3.0
     sign: float = 0.2
     scheme_min_agreement: float = 0.55
+    rounds: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,14 +315,22 @@ def suggest(
             bucket_rules[i, layout.buckets.index(value)] += weights.scheme
     digits = [code_digits(a.code) for a in accounts]
     lengths = {len(d) for d in digits if d}
-    if digits and len(lengths) <= 3:
-        p1 = _consensus([d[:1] or None for d in digits], prob)
-        p2 = _consensus([d[:2] if len(d) >= 3 else None for d in digits], prob)
-        type_rules += weights.prefix1 * np.log(p1 + 0.05) + weights.prefix2 * np.log(p2 + 0.05)
+    prefix1 = [d[:1] or None for d in digits]
+    prefix2 = [d[:2] if len(d) >= 3 else None for d in digits]
     parents = [normalise(a.parent_name) or None for a in accounts]
-    type_rules += weights.siblings * np.log(_consensus(parents, prob) + 0.05)
-    type_rules[own_class] = platform_rules[own_class]
-    final_type = np.exp(_log_softmax(combined + type_rules))
+    own_rules = type_rules.copy()
+    for _round in range(max(1, weights.rounds)):
+        # each round: what the other accounts of the same prefix or parent now look like
+        type_rules = own_rules.copy()
+        if digits and len(lengths) <= 3:
+            p1 = _consensus(prefix1, prob)
+            p2 = _consensus(prefix2, prob)
+            type_rules += weights.prefix1 * np.log(p1 + 0.05)
+            type_rules += weights.prefix2 * np.log(p2 + 0.05)
+        type_rules += weights.siblings * np.log(_consensus(parents, prob) + 0.05)
+        type_rules[own_class] = platform_rules[own_class]
+        prob = np.exp(_log_softmax(combined + type_rules))
+    final_type = prob
     final_bucket_scores = bucket_scores + bucket_rules
     chosen_types = final_type.argmax(axis=1)
     index = keyword_index()
