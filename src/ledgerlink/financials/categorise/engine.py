@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -164,16 +164,15 @@ def ancestors_in_chart(accounts: Sequence[AccountInput]) -> list[list[str]]:
 
 
 def chart_features(
-    accounts: Sequence[AccountInput],
+    accounts: Sequence[AccountInput], chains: list[list[str]] | None = None
 ) -> tuple[npt.NDArray[np.uint32], list[int], list[list[str]]]:
     """Hashed features of every account (concatenated), offsets, and name keywords."""
-    index = keyword_index()
-    chains = ancestors_in_chart(accounts)
+    chains = chains if chains is not None else ancestors_in_chart(accounts)
     all_hashes: list[int] = []
     offsets = [0]
     keywords: list[list[str]] = []
     for account, chain in zip(accounts, chains, strict=True):
-        found = index.matches(words(account.name))
+        found = detail_words(account.name)
         keywords.append(found)
         all_hashes.extend(
             feature_hashes(account.name, account.code, account.parent_name, chain, found)
@@ -182,9 +181,16 @@ def chart_features(
     return np.asarray(all_hashes, dtype=np.uint32), offsets, keywords
 
 
+@lru_cache(maxsize=1 << 16)
 def type_words(text: str) -> list[str]:
     """Types named by type-level words in the text (e.g. "Aufwendungen" → expense)."""
     return type_keyword_index().matches(words(text))
+
+
+@lru_cache(maxsize=1 << 16)
+def detail_words(text: str) -> list[str]:
+    """Taxonomy details whose keywords occur in the text."""
+    return keyword_index().matches(words(text))
 
 
 def _log_softmax(x: Floats) -> Floats:
@@ -254,8 +260,8 @@ def suggest(
     layout = _layout()
     model = model if model is not None else model_module.shipped()
     n, nb = len(accounts), len(layout.buckets)
-    hashes, offsets, keywords = chart_features(accounts)
     chains = ancestors_in_chart(accounts)
+    hashes, offsets, keywords = chart_features(accounts, chains)
     if model is not None:
         type_scores = _log_softmax(model.scores("type", hashes, offsets))
         bucket_scores = _log_softmax(model.scores("bucket", hashes, offsets))
@@ -333,21 +339,23 @@ def suggest(
     final_type = prob
     final_bucket_scores = bucket_scores + bucket_rules
     chosen_types = final_type.argmax(axis=1)
-    index = keyword_index()
+    # the bucket within the chosen type, and its share of that type's bucket probability
+    allowed = layout.bucket_type[None, :] == chosen_types[:, None]
+    scores = np.where(allowed, final_bucket_scores, -np.inf)
+    within = np.exp(scores - scores.max(axis=1, keepdims=True))
+    within /= within.sum(axis=1, keepdims=True)
+    chosen_buckets = within.argmax(axis=1)
+    confidences = (
+        final_type[np.arange(n), chosen_types] * within[np.arange(n), chosen_buckets]
+    ).tolist()
     out: list[Suggestion] = []
     for i, account in enumerate(accounts):
-        t = int(chosen_types[i])
-        allowed = layout.bucket_type == t
-        scores = np.where(allowed, final_bucket_scores[i], -np.inf)
-        within = np.exp(scores - scores.max())
-        within /= within.sum()
-        b = int(within.argmax())
-        bucket = layout.buckets[b]
+        bucket = layout.buckets[int(chosen_buckets[i])]
         found = _detail(bucket, keywords[i], layout)
         if found is None and account.parent_name:
-            found = _detail(bucket, index.matches(words(account.parent_name)), layout)
+            found = _detail(bucket, detail_words(account.parent_name), layout)
         detail = found or layout.defaults[bucket]
-        confidence = float(final_type[i, t] * within[b])
+        confidence = float(confidences[i])
         reasons = (f"scheme {scheme.key}",) if scheme is not None and values[i] else ()
         info = layout.tax.details[detail]
         out.append(
