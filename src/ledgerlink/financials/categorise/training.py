@@ -121,7 +121,7 @@ def load_charts(folder: Path) -> list[Chart]:
     return charts
 
 
-def fit(charts: Sequence[Chart], seed: int = 7) -> model_module.LinearModel:
+def fit(charts: Sequence[Chart], seed: int = 7, alpha: float = 1e-4) -> model_module.LinearModel:
     from scipy import sparse  # type: ignore[import-untyped]
     from sklearn.linear_model import SGDClassifier  # type: ignore[import-untyped]
 
@@ -154,7 +154,7 @@ def fit(charts: Sequence[Chart], seed: int = 7) -> model_module.LinearModel:
         ("type", matrix, type_y, TYPES),
         ("bucket", matrix[bucket_y >= 0], bucket_y[bucket_y >= 0], bucket_names),
     ):
-        clf = SGDClassifier(loss="log_loss", alpha=1e-4, max_iter=12, tol=None, random_state=seed)
+        clf = SGDClassifier(loss="log_loss", alpha=alpha, max_iter=12, tol=None, random_state=seed)
         clf.fit(x, y)
         weights = np.zeros((1 << 18, len(classes)), dtype=np.float32)
         bias = np.full(len(classes), -10.0, dtype=np.float32)
