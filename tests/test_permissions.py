@@ -8,7 +8,13 @@ from ledgerlink.relationships.models import DataRequest
 from ledgerlink.tenancy.models import Role
 
 from .conftest import login
-from .test_tenant_isolation import POST_ONLY, make_connection, make_report, portal_patterns
+from .test_tenant_isolation import (
+    POST_ONLY,
+    make_category,
+    make_connection,
+    make_report,
+    portal_patterns,
+)
 
 EXPECTED_ROLE = {
     "company-list": Role.VIEWER,
@@ -33,6 +39,11 @@ EXPECTED_ROLE = {
     "reports-update": Role.ANALYST,
     "report-subscribers": Role.ANALYST,
     "report-settings": Role.ADMIN,
+    "financials": Role.VIEWER,
+    "financials-categories": Role.VIEWER,
+    "financials-confirm-all": Role.ANALYST,
+    "financials-export": Role.VIEWER,
+    "financials-category": Role.ANALYST,
 }
 
 
@@ -88,6 +99,11 @@ def test_role_matrix(role, name, tenant, other_tenant, settings):
         ).pk,
         "user-role": Membership.objects.get(organisation=tenant.org, user=tenant.viewer).pk,
         "user-remove": Membership.objects.get(organisation=tenant.org, user=tenant.viewer).pk,
+        "financials": tenant.company.pk,
+        "financials-categories": tenant.company.pk,
+        "financials-confirm-all": tenant.company.pk,
+        "financials-export": tenant.company.pk,
+        "financials-category": make_category(tenant).pk,
     }.get(name)
     url = reverse(f"portal:{name}", args=[pk] if pk else [])
     client = login(user)

@@ -28,7 +28,29 @@ OBJECT_FOR_URL = {
             organisation=t.org, from_email="x@x.test", to="y@y.test", subject="s", text_body="b"
         ).pk
     ),
+    "financials": lambda t: t.company.pk,
+    "financials-categories": lambda t: t.company.pk,
+    "financials-confirm-all": lambda t: t.company.pk,
+    "financials-export": lambda t: t.company.pk,
+    "financials-category": lambda t: make_category(t).pk,
 }
+
+
+def make_category(t):
+    from ledgerlink.financials.models import AccountCategory
+
+    return AccountCategory.objects.get_or_create(
+        company=t.company,
+        account_source="sandbox",
+        account_source_id="acc_469",
+        defaults={
+            "account_name": "Rent",
+            "suggested_type": "expense",
+            "suggested_subtype": "operating_expense",
+            "suggested_detail": "rent_and_premises",
+            "confidence": 0.95,
+        },
+    )[0]
 
 
 def make_connection(t):
@@ -63,6 +85,7 @@ POST_ONLY = {
     "user-remove",
     "connection-sync",
     "reports-update",
+    "financials-confirm-all",
 }
 
 

@@ -1,5 +1,5 @@
-"""The `ledgerlink` command: demo, serve, worker, sync, import, report, migrate, createorg,
-createuser."""
+"""The `ledgerlink` command: demo, serve, worker, sync, import, report, categorize, migrate,
+createorg, createuser."""
 
 from __future__ import annotations
 
@@ -345,6 +345,9 @@ def build_parser() -> argparse.ArgumentParser:
     from ledgerlink.reports.cli import add_report_command
 
     add_report_command(sub)
+    from ledgerlink.financials.cli import add_categorize_command
+
+    add_categorize_command(sub)
 
     migrate = sub.add_parser("migrate", help="create or update the database tables")
     migrate.set_defaults(func=cmd_migrate)

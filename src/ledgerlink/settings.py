@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "ledgerlink.sync",
     "ledgerlink.imports",
     "ledgerlink.reports",
+    "ledgerlink.financials",
     "ledgerlink.sandbox",
     "ledgerlink.notifications",
     "ledgerlink.journey",

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from ledgerlink.portal.views import companies, insights, outbox, requests, settings, sync, users
+from ledgerlink.portal.views import (
+    companies,
+    financials,
+    insights,
+    outbox,
+    requests,
+    settings,
+    sync,
+    users,
+)
 
 app_name = "portal"
 
@@ -13,6 +22,23 @@ urlpatterns = [
     path("companies/<int:pk>/request/", requests.request_data, name="request-data"),
     path("companies/<int:pk>/sync-status/", sync.sync_status, name="company-sync-status"),
     path("connections/<int:pk>/sync/", sync.sync_now, name="connection-sync"),
+    path("companies/<int:pk>/financials/", financials.financials_page, name="financials"),
+    path(
+        "companies/<int:pk>/financials/categories/",
+        financials.categories_page,
+        name="financials-categories",
+    ),
+    path(
+        "companies/<int:pk>/financials/confirm-all/",
+        financials.confirm_all,
+        name="financials-confirm-all",
+    ),
+    path(
+        "companies/<int:pk>/financials/financials.xlsx",
+        financials.financials_export,
+        name="financials-export",
+    ),
+    path("financials/categories/<int:pk>/", financials.category_edit, name="financials-category"),
     path("requests/<int:pk>/revoke/", requests.request_revoke, name="request-revoke"),
     path("requests/<int:pk>/reissue/", requests.request_reissue, name="request-reissue"),
     path("template.xlsx", sync.template_download, name="template"),

@@ -49,6 +49,9 @@ def _encode(phase: int, api_cursor: str) -> str:
     return f"{phase}:{api_cursor}"
 
 
+TOTALS_SECTION = "Totals"
+
+
 def _decode(cursor: str | None, phases: int) -> tuple[int, str]:
     if not cursor:
         return 0, ""
@@ -94,6 +97,26 @@ def flatten_statement(report: dict[str, Any], kind: str) -> list[dict[str, Any]]
                 "updatedAt": report.get("updatedAt"),
             }
         )
+    # The platform's own totals (net profit, total assets …) ride along as lines of section
+    # "Totals" without an account, so statements can be tied out to them.
+    totals = report.get("totals")
+    if isinstance(totals, dict):
+        for name, amount in totals.items():
+            lines.append(
+                {
+                    "id": f"{report_id}:total-{name}",
+                    "statement": kind,
+                    "reportId": report_id,
+                    "periodStart": report.get("periodStart"),
+                    "periodEnd": report.get("periodEnd"),
+                    "currency": report.get("currency"),
+                    "section": TOTALS_SECTION,
+                    "accountId": None,
+                    "accountName": name,
+                    "amount": amount,
+                    "updatedAt": report.get("updatedAt"),
+                }
+            )
     return lines
 
 

@@ -1,0 +1,376 @@
+"""Suggest a taxonomy category with a confidence for every account of a chart (pure).
+
+Evidence, combined as log-scores per type and per level-2 bucket:
+1. the shipped linear model over the account's words, character n-grams, keywords, code
+   shape and its parent and ancestor names (resolved within the chart);
+2. the platform's own classification, account type and statement, when given (strong);
+3. the numbering scheme (by country, else detected from the chart as a whole);
+4. the chart's own consensus: accounts sharing a code prefix or a parent mostly share a type.
+The detail inside the chosen bucket comes from multilingual keywords, else the bucket's
+"other" detail. Confidence below `REVIEW_BELOW` flags the account for review.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cache, lru_cache
+
+import numpy as np
+import numpy.typing as npt
+
+from ledgerlink.financials.categorise import model as model_module
+from ledgerlink.financials.categorise.schemes import Scheme, for_country, schemes
+from ledgerlink.financials.categorise.text import (
+    code_digits,
+    feature_hashes,
+    keyword_index,
+    normalise,
+    type_keyword_index,
+    words,
+)
+from ledgerlink.financials.taxonomy import Taxonomy, taxonomy
+
+REVIEW_BELOW = 0.6
+HIGH_CONFIDENCE = 0.85
+TYPES = ("asset", "liability", "equity", "income", "expense")
+Floats = npt.NDArray[np.float32]
+
+# Platform account types (Xero, QuickBooks Online, sandbox) → bucket or type.
+PLATFORM_TYPES: dict[str, str] = {
+    "bank": "cash", "cash": "cash", "current": "current_asset", "currentasset": "current_asset",
+    "othercurrentasset": "current_asset", "inventory": "current_asset",
+    "prepayment": "current_asset", "accountsreceivable": "receivable", "receivable": "receivable",
+    "fixed": "fixed_asset", "fixedasset": "fixed_asset", "noncurrent": "non_current_asset",
+    "otherasset": "non_current_asset", "currliab": "current_liability",
+    "othercurrentliability": "current_liability", "liability": "liability",
+    "accountspayable": "payable", "payable": "payable", "creditcard": "credit_card",
+    "termliab": "non_current_liability", "longtermliability": "non_current_liability",
+    "equity": "equity", "revenue": "revenue", "sales": "revenue", "income": "revenue",
+    "otherincome": "other_income", "directcosts": "cost_of_sales",
+    "costofgoodssold": "cost_of_sales", "expense": "operating_expense",
+    "overheads": "operating_expense", "depreciatn": "depreciation",
+    "depreciation": "depreciation", "otherexpense": "other_expense",
+}  # fmt: skip
+CLASSIFICATIONS = {"asset": "asset", "liability": "liability", "equity": "equity",
+                   "income": "income", "revenue": "income", "expense": "expense"}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class AccountInput:
+    name: str
+    code: str = ""
+    parent_name: str = ""
+    platform_type: str = ""
+    classification: str = ""  # asset / liability / equity / income / expense, if the source says
+    statement: str = ""  # "pl" or "bs" where the account appears on a report
+    balance: Decimal | None = None  # debit positive
+    country: str = ""
+    language: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    type: str
+    subtype: str
+    detail: str
+    bucket: str
+    confidence: float
+    needs_review: bool
+    reasons: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """How much each kind of evidence counts (log-score units)."""
+
+    classification: float = 8.0
+    platform_type: float = 3.0
+    statement: float = 5.0
+    scheme: float = 3.0
+    prefix1: float = 0.6
+    prefix2: float = 1.5
+    siblings: float = 0.9
+    keyword: float = 0.3
+    keyword_type: float = 1.5
+    ancestor_type: float = 3.0
+    sign: float = 0.2
+    scheme_min_agreement: float = 0.55
+    rounds: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    tax: Taxonomy
+    buckets: tuple[str, ...]
+    bucket_type: npt.NDArray[np.int64]
+    defaults: dict[str, str]
+    detail_bucket: dict[str, str]
+
+
+@cache
+def _layout() -> _Layout:
+    tax = taxonomy()
+    buckets: list[str] = []
+    kinds: list[int] = []
+    defaults: dict[str, str] = {}
+    for detail in tax.details.values():
+        if detail.bucket not in buckets:
+            buckets.append(detail.bucket)
+            kinds.append(TYPES.index(detail.type))
+        current = defaults.get(detail.bucket, "")
+        if not current or (detail.key.startswith("other_") and not current.startswith("other_")):
+            defaults[detail.bucket] = detail.key
+    return _Layout(
+        tax=tax,
+        buckets=tuple(buckets),
+        bucket_type=np.asarray(kinds),
+        defaults=defaults,
+        detail_bucket={d.key: d.bucket for d in tax.details.values()},
+    )
+
+
+def buckets() -> tuple[str, ...]:
+    return _layout().buckets
+
+
+def bucket_type(bucket: str) -> str:
+    layout = _layout()
+    return TYPES[int(layout.bucket_type[layout.buckets.index(bucket)])]
+
+
+def ancestors_in_chart(accounts: Sequence[AccountInput]) -> list[list[str]]:
+    """Each account's parent, grandparent, … names, resolved by name within the chart."""
+    by_name: dict[str, int] = {}
+    for i, account in enumerate(accounts):
+        by_name.setdefault(normalise(account.name), i)
+    result: list[list[str]] = []
+    for account in accounts:
+        chain: list[str] = []
+        seen: set[str] = set()
+        parent = account.parent_name
+        while parent and len(chain) < 8:
+            key = normalise(parent)
+            if key in seen:
+                break
+            seen.add(key)
+            chain.append(parent)
+            index = by_name.get(key)
+            parent = accounts[index].parent_name if index is not None else ""
+        result.append(chain)
+    return result
+
+
+def chart_features(
+    accounts: Sequence[AccountInput], chains: list[list[str]] | None = None
+) -> tuple[npt.NDArray[np.uint32], list[int], list[list[str]]]:
+    """Hashed features of every account (concatenated), offsets, and name keywords."""
+    chains = chains if chains is not None else ancestors_in_chart(accounts)
+    all_hashes: list[int] = []
+    offsets = [0]
+    keywords: list[list[str]] = []
+    for account, chain in zip(accounts, chains, strict=True):
+        found = detail_words(account.name)
+        keywords.append(found)
+        all_hashes.extend(
+            feature_hashes(account.name, account.code, account.parent_name, chain, found)
+        )
+        offsets.append(len(all_hashes))
+    return np.asarray(all_hashes, dtype=np.uint32), offsets, keywords
+
+
+@lru_cache(maxsize=1 << 16)
+def type_words(text: str) -> list[str]:
+    """Types named by type-level words in the text (e.g. "Aufwendungen" → expense)."""
+    return type_keyword_index().matches(words(text))
+
+
+@lru_cache(maxsize=1 << 16)
+def detail_words(text: str) -> list[str]:
+    """Taxonomy details whose keywords occur in the text."""
+    return keyword_index().matches(words(text))
+
+
+def _log_softmax(x: Floats) -> Floats:
+    shifted = x - x.max(axis=1, keepdims=True)
+    result: Floats = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return result
+
+
+def _scheme_values(
+    accounts: Sequence[AccountInput], type_prob: Floats, min_agreement: float
+) -> tuple[Scheme | None, list[str | None]]:
+    digits = [code_digits(a.code) for a in accounts]
+    coded = [i for i, d in enumerate(digits) if d]
+    if not coded:
+        return None, [None] * len(accounts)
+    countries = {a.country.strip().upper()[:2] for a in accounts if a.country.strip()}
+    chosen = for_country(next(iter(countries))) if len(countries) == 1 else None
+    if chosen is None:
+        best, best_score = None, 0.0
+        guess = type_prob.argmax(axis=1)
+        for scheme in schemes().values():
+            agree = total = 0
+            for i in coded:
+                value = scheme.lookup(digits[i])
+                if value is None:
+                    continue
+                total += 1
+                agree += int(_type_of(value) == TYPES[int(guess[i])])
+            score = agree / len(coded) if total >= 0.6 * len(coded) else 0.0
+            if score > best_score:
+                best, best_score = scheme, score
+        chosen = best if best_score >= min_agreement else None
+    if chosen is None:
+        return None, [None] * len(accounts)
+    return chosen, [chosen.lookup(d) if d else None for d in digits]
+
+
+def _type_of(value: str) -> str:
+    return value if value in TYPES else bucket_type(value)
+
+
+def _consensus(groups: list[str | None], prob: Floats) -> Floats:
+    """Leave-one-out mean type probability of the other accounts in the same group."""
+    members: dict[str, list[int]] = defaultdict(list)
+    for i, group in enumerate(groups):
+        if group is not None:
+            members[group].append(i)
+    out = np.full(prob.shape, 1.0 / prob.shape[1], dtype=np.float32)
+    for rows in members.values():
+        if len(rows) < 2:
+            continue
+        idx = np.asarray(rows)
+        total = prob[idx].sum(axis=0)
+        out[idx] = (total[None, :] - prob[idx]) / (len(rows) - 1)
+    return out
+
+
+def suggest(
+    accounts: Sequence[AccountInput],
+    model: model_module.LinearModel | None = None,
+    weights: Weights | None = None,
+) -> list[Suggestion]:
+    """A suggestion for every account of one chart, in order."""
+    if not accounts:
+        return []
+    weights = weights or Weights()
+    layout = _layout()
+    model = model if model is not None else model_module.shipped()
+    n, nb = len(accounts), len(layout.buckets)
+    chains = ancestors_in_chart(accounts)
+    hashes, offsets, keywords = chart_features(accounts, chains)
+    if model is not None:
+        type_scores = _log_softmax(model.scores("type", hashes, offsets))
+        bucket_scores = _log_softmax(model.scores("bucket", hashes, offsets))
+        assert model.heads["type"].classes == TYPES
+        assert model.heads["bucket"].classes == layout.buckets
+    else:
+        type_scores = np.zeros((n, len(TYPES)), dtype=np.float32)
+        bucket_scores = np.zeros((n, nb), dtype=np.float32)
+    # the bucket head's evidence for each type, added to the type head's
+    bucket_mass = np.zeros((n, len(TYPES)), dtype=np.float32)
+    exp_b = np.exp(bucket_scores)
+    for t in range(len(TYPES)):
+        bucket_mass[:, t] = exp_b[:, layout.bucket_type == t].sum(axis=1)
+    combined = type_scores + np.log(bucket_mass + 0.02)
+    type_rules = np.zeros_like(combined)
+    bucket_rules = np.zeros_like(bucket_scores)
+    for i, account in enumerate(accounts):
+        klass = CLASSIFICATIONS.get(account.classification.strip().lower())
+        if klass:
+            type_rules[i, TYPES.index(klass)] += weights.classification
+        platform = PLATFORM_TYPES.get(normalise(account.platform_type).replace(" ", ""))
+        if platform in TYPES:
+            type_rules[i, TYPES.index(platform)] += weights.platform_type
+        elif platform:
+            b = layout.buckets.index(platform)
+            bucket_rules[i, b] += weights.platform_type
+            type_rules[i, layout.bucket_type[b]] += weights.platform_type
+        if account.statement in ("pl", "bs"):
+            off = (0, 1, 2) if account.statement == "pl" else (3, 4)
+            type_rules[i, list(off)] -= weights.statement
+        for detail in keywords[i][:2]:
+            b = layout.buckets.index(layout.detail_bucket[detail])
+            bucket_rules[i, b] += weights.keyword
+            type_rules[i, layout.bucket_type[b]] += weights.keyword_type
+        for kind in type_words(account.name)[:1]:
+            type_rules[i, TYPES.index(kind)] += weights.keyword_type
+        for ancestor in chains[i]:
+            kinds = type_words(ancestor)
+            if kinds:
+                type_rules[i, TYPES.index(kinds[0])] += weights.ancestor_type
+                break
+        if account.balance is not None and account.balance != 0:
+            debit = account.balance > 0
+            type_rules[i, [0, 4] if debit else [1, 2, 3]] += weights.sign
+    first = combined + type_rules
+    prob = np.exp(_log_softmax(first))
+    platform_rules = type_rules.copy()
+    # where the platform classified the account itself, chart-level evidence does not overrule
+    own_class = np.asarray([bool(CLASSIFICATIONS.get(a.classification.strip().lower()))
+                            for a in accounts])  # fmt: skip
+    scheme, values = _scheme_values(accounts, prob, weights.scheme_min_agreement)
+    for i, value in enumerate(values):
+        if value is None:
+            continue
+        type_rules[i, TYPES.index(_type_of(value))] += weights.scheme
+        if value in layout.buckets:
+            bucket_rules[i, layout.buckets.index(value)] += weights.scheme
+    digits = [code_digits(a.code) for a in accounts]
+    lengths = {len(d) for d in digits if d}
+    prefix1 = [d[:1] or None for d in digits]
+    prefix2 = [d[:2] if len(d) >= 3 else None for d in digits]
+    parents = [normalise(a.parent_name) or None for a in accounts]
+    own_rules = type_rules.copy()
+    for _round in range(max(1, weights.rounds)):
+        # each round: what the other accounts of the same prefix or parent now look like
+        type_rules = own_rules.copy()
+        if digits and len(lengths) <= 3:
+            p1 = _consensus(prefix1, prob)
+            p2 = _consensus(prefix2, prob)
+            type_rules += weights.prefix1 * np.log(p1 + 0.05)
+            type_rules += weights.prefix2 * np.log(p2 + 0.05)
+        type_rules += weights.siblings * np.log(_consensus(parents, prob) + 0.05)
+        type_rules[own_class] = platform_rules[own_class]
+        prob = np.exp(_log_softmax(combined + type_rules))
+    final_type = prob
+    final_bucket_scores = bucket_scores + bucket_rules
+    chosen_types = final_type.argmax(axis=1)
+    # the bucket within the chosen type, and its share of that type's bucket probability
+    allowed = layout.bucket_type[None, :] == chosen_types[:, None]
+    scores = np.where(allowed, final_bucket_scores, -np.inf)
+    within = np.exp(scores - scores.max(axis=1, keepdims=True))
+    within /= within.sum(axis=1, keepdims=True)
+    chosen_buckets = within.argmax(axis=1)
+    confidences = (
+        final_type[np.arange(n), chosen_types] * within[np.arange(n), chosen_buckets]
+    ).tolist()
+    out: list[Suggestion] = []
+    for i, account in enumerate(accounts):
+        bucket = layout.buckets[int(chosen_buckets[i])]
+        found = _detail(bucket, keywords[i], layout)
+        if found is None and account.parent_name:
+            found = _detail(bucket, detail_words(account.parent_name), layout)
+        detail = found or layout.defaults[bucket]
+        confidence = float(confidences[i])
+        reasons = (f"scheme {scheme.key}",) if scheme is not None and values[i] else ()
+        info = layout.tax.details[detail]
+        out.append(
+            Suggestion(
+                type=info.type,
+                subtype=info.subtype,
+                detail=detail,
+                bucket=bucket,
+                confidence=round(confidence, 4),
+                needs_review=confidence < REVIEW_BELOW,
+                reasons=reasons,
+            )
+        )
+    return out
+
+
+def _detail(bucket: str, found: list[str], layout: _Layout) -> str | None:
+    return next((d for d in found if layout.detail_bucket[d] == bucket), None)

@@ -1,0 +1,102 @@
+"""The shipped linear model over hashed features: load and score (numpy only)."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+import numpy as np
+import numpy.typing as npt
+
+from ledgerlink.financials.categorise.text import HASH_BITS
+
+Floats = npt.NDArray[np.float32]
+MODEL_FILE = "model.npz"
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    classes: tuple[str, ...]
+    weights: Floats  # (features kept, classes)
+    bias: Floats
+
+
+@dataclass(frozen=True, slots=True)
+class LinearModel:
+    """Features kept (sorted hashes) and one weight row per feature for each head."""
+
+    keys: npt.NDArray[np.uint32]
+    heads: dict[str, Head]
+    lookup: npt.NDArray[np.int32] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # feature hash → row, -1 where the model has no weight for it
+        lookup = np.full(1 << HASH_BITS, -1, dtype=np.int32)
+        lookup[self.keys] = np.arange(len(self.keys), dtype=np.int32)
+        object.__setattr__(self, "lookup", lookup)
+
+    def scores(self, head: str, hashes: npt.NDArray[np.uint32], offsets: list[int]) -> Floats:
+        """Raw class scores for accounts whose feature hashes are concatenated."""
+        part = self.heads[head]
+        n = len(offsets) - 1
+        out = np.tile(part.bias, (n, 1)).astype(np.float32)
+        if len(self.keys) == 0 or len(hashes) == 0:
+            return out
+        pos = self.lookup[hashes]
+        hit = pos >= 0
+        owner = np.repeat(np.arange(n), np.diff(np.asarray(offsets)))
+        _segment_add(out, owner[hit], part.weights[pos[hit]])
+        return out
+
+
+def _segment_add(out: Floats, owner: npt.NDArray[np.int64], rows: Floats) -> None:
+    # owners are sorted (features are concatenated account by account)
+    if len(owner) == 0:
+        return
+    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    sums = np.add.reduceat(rows, starts, axis=0)
+    out[owner[starts]] += sums
+
+
+def softmax(scores: Floats) -> Floats:
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    e = np.exp(shifted)
+    result: Floats = (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
+    return result
+
+
+def save(model: LinearModel, target: io.BufferedIOBase | str) -> None:
+    arrays: dict[str, npt.NDArray[np.generic]] = {"keys": model.keys}
+    for name, head in model.heads.items():
+        scale = float(np.abs(head.weights).max() or 1.0) / 127.0
+        arrays[f"{name}__w"] = np.round(head.weights / scale).astype(np.int8)
+        arrays[f"{name}__scale"] = np.asarray([scale], dtype=np.float32)
+        arrays[f"{name}__bias"] = head.bias.astype(np.float32)
+        arrays[f"{name}__classes"] = np.asarray(head.classes)
+    np.savez_compressed(target, **arrays)  # type: ignore[arg-type]
+
+
+def load(source: io.BufferedIOBase | str) -> LinearModel:
+    with np.load(source) as data:
+        names = sorted({k.split("__")[0] for k in data.files if "__" in k})
+        heads = {}
+        for name in names:
+            scale = float(data[f"{name}__scale"][0])
+            heads[name] = Head(
+                classes=tuple(str(c) for c in data[f"{name}__classes"]),
+                weights=(data[f"{name}__w"].astype(np.float32) * scale),
+                bias=data[f"{name}__bias"].astype(np.float32),
+            )
+        return LinearModel(keys=data["keys"].astype(np.uint32), heads=heads)
+
+
+@cache
+def shipped() -> LinearModel | None:
+    """The model that ships with the package, or None where it was not built."""
+    path = resources.files("ledgerlink.financials.categorise").joinpath(MODEL_FILE)
+    if not path.is_file():
+        return None
+    with path.open("rb") as handle:
+        return load(io.BytesIO(handle.read()))

@@ -1,0 +1,47 @@
+"""Numbering schemes (data in `schemes.toml`): prefix → type or level-2 bucket."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+
+@dataclass(frozen=True, slots=True)
+class Scheme:
+    key: str
+    label: str
+    countries: tuple[str, ...]
+    prefixes: dict[str, str]
+    longest: int
+
+    def lookup(self, digits: str) -> str | None:
+        for size in range(min(self.longest, len(digits)), 0, -1):
+            found = self.prefixes.get(digits[:size])
+            if found is not None:
+                return found
+        return None
+
+
+@cache
+def schemes() -> dict[str, Scheme]:
+    path = resources.files("ledgerlink.financials.categorise").joinpath("schemes.toml")
+    data = tomllib.loads(path.read_text("utf-8"))["scheme"]
+    return {
+        key: Scheme(
+            key=key,
+            label=item["label"],
+            countries=tuple(item["countries"]),
+            prefixes=dict(item["prefixes"]),
+            longest=max(len(p) for p in item["prefixes"]),
+        )
+        for key, item in data.items()
+    }
+
+
+def for_country(country: str) -> Scheme | None:
+    country = country.strip().upper()[:2]
+    if not country:
+        return None
+    return next((s for s in schemes().values() if country in s.countries), None)

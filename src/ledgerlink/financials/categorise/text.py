@@ -1,0 +1,196 @@
+"""Text normalisation, keyword matching and the model's features (pure, no Django)."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import tomllib
+import unicodedata
+import zlib
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+from importlib import resources
+
+HASH_BITS = 18
+HASH_MASK = (1 << HASH_BITS) - 1
+_NON_WORD = re.compile(r"[^\w]+|_")
+_DIGITS = re.compile(r"\d")
+
+
+@cache
+def normalise(text: str) -> str:
+    """Lower case, accents stripped, every run of non-word characters one space."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(_NON_WORD.sub(" ", plain).split())
+
+
+def words(text: str) -> list[str]:
+    return [w for w in normalise(text).split() if not _DIGITS.fullmatch(w[:1] or "x")]
+
+
+@dataclass(frozen=True, slots=True)
+class KeywordIndex:
+    """Whole-word phrases and word prefixes per taxonomy detail."""
+
+    phrases: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
+    prefixes: tuple[tuple[str, str], ...] = ()
+    longest: int = 1
+
+    def matches(self, tokens: list[str]) -> list[str]:
+        """Details whose keywords occur in the words, longest phrases first, no repeats."""
+        found: list[str] = []
+        n = len(tokens)
+        for size in range(min(self.longest, n), 0, -1):
+            for start in range(n - size + 1):
+                details = self.phrases.get(tuple(tokens[start : start + size]))
+                if details:
+                    found.extend(d for d in details if d not in found)
+        if self.prefixes:
+            for token in tokens:
+                for detail in _prefix_details(self.prefixes, token):
+                    if detail not in found:
+                        found.append(detail)
+        return found
+
+
+@lru_cache(maxsize=1 << 16)
+def _prefix_details(prefixes: tuple[tuple[str, str], ...], token: str) -> tuple[str, ...]:
+    return tuple(detail for prefix, detail in prefixes if token.startswith(prefix))
+
+
+def build_keyword_index(data: dict[str, list[str]]) -> KeywordIndex:
+    phrases: dict[tuple[str, ...], list[str]] = {}
+    prefixes: list[tuple[str, str]] = []
+    for detail, keywords in data.items():
+        for keyword in keywords:
+            if keyword.endswith("*"):
+                prefixes.append((normalise(keyword[:-1]), detail))
+                continue
+            key = tuple(normalise(keyword).split())
+            if key and detail not in phrases.setdefault(key, []):
+                phrases[key].append(detail)
+    return KeywordIndex(
+        phrases={k: tuple(v) for k, v in phrases.items()},
+        prefixes=tuple(prefixes),
+        longest=max((len(k) for k in phrases), default=1),
+    )
+
+
+@cache
+def _keyword_data() -> dict[str, dict[str, list[str]]]:
+    path = resources.files("ledgerlink.financials.categorise").joinpath("keywords.toml")
+    return tomllib.loads(path.read_text("utf-8"))
+
+
+@cache
+def keyword_index() -> KeywordIndex:
+    """Keywords per taxonomy detail."""
+    return build_keyword_index(_keyword_data()["detail"])
+
+
+@cache
+def type_keyword_index() -> KeywordIndex:
+    """Words that say only the type (group and root names)."""
+    return build_keyword_index(_keyword_data()["type"])
+
+
+def code_digits(code: str) -> str:
+    return "".join(c for c in code if c.isdigit())
+
+
+def _grams(token: str, out: list[str], tag: str) -> None:
+    padded = f"<{token}>"
+    size = len(padded)
+    for n in (3, 4, 5):
+        for i in range(size - n + 1):
+            out.append(tag + padded[i : i + n])
+
+
+def feature_strings(
+    name: str, code: str, parent: str, ancestors: list[str], keywords: list[str]
+) -> list[str]:
+    """The model's input for one account: words, character n-grams, code shape, ancestors."""
+    out: list[str] = []
+    tokens = words(name)
+    for token in tokens:
+        out.append("w:" + token)
+        _grams(token, out, "g:")
+    for a, b in itertools.pairwise(tokens):
+        out.append(f"b:{a}_{b}")
+    out.extend("k:" + k for k in keywords)
+    for token in words(parent):
+        out.append("p:" + token)
+        _grams(token, out, "pg:")
+    if ancestors:
+        for token in words(ancestors[-1]):
+            out.append("r:" + token)
+        for ancestor in ancestors[:-1]:
+            for token in words(ancestor):
+                out.append("a:" + token)
+    out.append(f"d:{min(len(ancestors), 6)}")
+    digits = code_digits(code)
+    if digits:
+        out.append(f"cl:{len(digits)}")
+        out.append("c1:" + digits[:1])
+        out.append("c2:" + digits[:2])
+        out.append(f"c1l:{digits[:1]}/{len(digits)}")
+        out.append(f"c2l:{digits[:2]}/{len(digits)}")
+    elif code.strip():
+        out.append("ca:" + normalise(code)[:4])
+    else:
+        out.append("nocode")
+    return out
+
+
+def hashed(features: list[str]) -> list[int]:
+    crc = zlib.crc32
+    return [crc(f.encode()) & HASH_MASK for f in features]
+
+
+@lru_cache(maxsize=1 << 17)
+def _token_hashes(tag: str, gram_tag: str, token: str) -> tuple[int, ...]:
+    out = [tag + token]
+    if gram_tag:
+        _grams(token, out, gram_tag)
+    return tuple(hashed(out))
+
+
+@lru_cache(maxsize=1 << 16)
+def _text_hashes(text: str, tag: str, gram_tag: str) -> tuple[int, ...]:
+    tokens = words(text)
+    out: list[int] = []
+    for token in tokens:
+        out.extend(_token_hashes(tag, gram_tag, token))
+    if tag == "w:":
+        out.extend(hashed([f"b:{a}_{b}" for a, b in itertools.pairwise(tokens)]))
+    return tuple(out)
+
+
+def feature_hashes(
+    name: str, code: str, parent: str, ancestors: list[str], keywords: list[str]
+) -> list[int]:
+    """`hashed(feature_strings(...))`, with the work per word and per name cached."""
+    out = list(_text_hashes(name, "w:", "g:"))
+    tail: list[str] = ["k:" + k for k in keywords]
+    out.extend(_text_hashes(parent, "p:", "pg:"))
+    if ancestors:
+        out.extend(_text_hashes(ancestors[-1], "r:", ""))
+        for ancestor in ancestors[:-1]:
+            out.extend(_text_hashes(ancestor, "a:", ""))
+    tail.append(f"d:{min(len(ancestors), 6)}")
+    tail.extend(_code_features(code))
+    out.extend(hashed(tail))
+    return out
+
+
+def _code_features(code: str) -> list[str]:
+    digits = code_digits(code)
+    if digits:
+        return [
+            f"cl:{len(digits)}", "c1:" + digits[:1], "c2:" + digits[:2],
+            f"c1l:{digits[:1]}/{len(digits)}", f"c2l:{digits[:2]}/{len(digits)}",
+        ]  # fmt: skip
+    if code.strip():
+        return ["ca:" + normalise(code)[:4]]
+    return ["nocode"]

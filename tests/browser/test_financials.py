@@ -1,0 +1,78 @@
+"""Financials in a real browser: statements, the review screen, the dependent lists with and
+without JavaScript, at 360 px, with axe-core on every page."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from ledgerlink.financials.models import AccountCategory
+from tests.browser.helpers import assert_accessible, heading, sign_in
+from tests.browser.test_narrow_screens import assert_no_horizontal_overflow
+from tests.financials.conftest import load_sandbox_ledger
+
+pytestmark = pytest.mark.browser
+
+
+def open_rent(page: Page, orgs) -> None:
+    company = orgs.alpha.company
+    load_sandbox_ledger(company)
+    sign_in(page, orgs.alpha.analyst.email)
+    page.goto(f"/portal/companies/{company.pk}/")
+    page.get_by_role("link", name=re.compile("Profit and loss, balance sheet")).click()
+    expect(heading(page)).to_have_text("Financials")
+    expect(page.get_by_role("heading", name="Balance sheet")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="Client's own accounts").click()
+    expect(page.get_by_role("rowheader", name="Wages and Salaries")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="Review categories").click()
+    expect(heading(page)).to_have_text("Account categories")
+    assert_accessible(page)
+    page.get_by_role("link", name="Review category of Rent", exact=True).click()
+    expect(heading(page)).to_contain_text("Rent")
+    assert_accessible(page)
+
+
+def choose_and_save(page: Page, *, with_js: bool) -> None:
+    page.get_by_label("Type", exact=True).select_option("liability")
+    if not with_js:
+        page.get_by_role("button", name="Update choices").click()
+    subtype = page.get_by_label("Subtype", exact=True)
+    expect(subtype.locator("option[value='current_liability']")).to_have_count(1)
+    expect(subtype.locator("option[value='operating_expense']")).to_have_count(0)
+    subtype.select_option("current_liability")
+    if not with_js:
+        page.get_by_role("button", name="Update choices").click()
+    detail = page.get_by_label("Detail", exact=True)
+    expect(detail.locator("option[value='accrued_liabilities']")).to_have_count(1)
+    detail.select_option("accrued_liabilities")
+    page.get_by_role("button", name="Save category").click()
+    expect(heading(page)).to_have_text("Account categories")
+    expect(page.get_by_text("Category of Rent saved.")).to_be_visible()
+
+
+def test_change_a_category_with_htmx(page: Page, orgs) -> None:
+    open_rent(page, orgs)
+    choose_and_save(page, with_js=True)
+    rent = AccountCategory.objects.get(company=orgs.alpha.company, account_name="Rent")
+    assert rent.confirmed_detail == "accrued_liabilities"
+
+
+def test_change_a_category_without_javascript(nojs_page: Page, orgs) -> None:
+    open_rent(nojs_page, orgs)
+    choose_and_save(nojs_page, with_js=False)
+    rent = AccountCategory.objects.get(company=orgs.alpha.company, account_name="Rent")
+    assert rent.confirmed_detail == "accrued_liabilities"
+
+
+def test_financials_fit_a_360px_screen(narrow_page: Page, orgs) -> None:
+    company = orgs.alpha.company
+    load_sandbox_ledger(company)
+    sign_in(narrow_page, orgs.alpha.viewer.email)
+    for path in ("financials/", "financials/categories/"):
+        narrow_page.goto(f"/portal/companies/{company.pk}/{path}")
+        assert_no_horizontal_overflow(narrow_page)
+        assert_accessible(narrow_page)

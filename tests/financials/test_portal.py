@@ -1,0 +1,161 @@
+"""The Financials pages: statements, the review screen, changing a category, the export."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from ledgerlink.audit.models import AuditEvent
+from ledgerlink.financials.models import AccountCategory, CategoryStatus
+
+from ..conftest import login
+
+pytestmark = pytest.mark.django_db
+
+
+def test_company_page_links_to_financials(ledger_company, tenant):
+    body = login(tenant.viewer).get(reverse("portal:company-detail", args=[ledger_company.pk]))
+    assert reverse("portal:financials", args=[ledger_company.pk]) in body.content.decode()
+
+
+def test_statements_page_switches_between_taxonomy_and_own_accounts(ledger_company, tenant):
+    client = login(tenant.viewer)
+    url = reverse("portal:financials", args=[ledger_company.pk])
+    taxonomy = client.get(url).content.decode()
+    assert "Profit and loss" in taxonomy and "Balance sheet" in taxonomy
+    assert "Payroll" in taxonomy and "Wages and Salaries" not in taxonomy
+    assert "no differences" in taxonomy
+    own = client.get(url, {"view": "accounts"}).content.decode()
+    assert "Wages and Salaries" in own and ">Payroll<" not in own
+
+
+def test_review_screen_groups_by_status(ledger_company, tenant):
+    client = login(tenant.viewer)
+    body = client.get(reverse("portal:financials-categories", args=[ledger_company.pk]))
+    text = body.content.decode()
+    assert "Needs review (" in text and "Suggested (" in text and "Confirmed (0)" in text
+    assert "Confirm " not in text  # a viewer cannot confirm
+
+
+def test_change_a_category_without_javascript(ledger_company, tenant):
+    client = login(tenant.analyst)
+    client.get(reverse("portal:financials-categories", args=[ledger_company.pk]))
+    rent = AccountCategory.objects.get(company=ledger_company, account_name="Rent")
+    url = reverse("portal:financials-category", args=[rent.pk])
+    # choose another type: the page comes back with that type's subtypes, nothing saved
+    page = client.post(url, {"type": "liability", "subtype": "operating_expense", "refresh": "1"})
+    text = page.content.decode()
+    assert page.status_code == 200 and 'value="current_liability"' in text
+    assert 'value="operating_expense"' not in text
+    rent.refresh_from_db()
+    assert not rent.is_confirmed
+    # an incomplete choice shows the error summary
+    bad = client.post(url, {"type": "liability", "subtype": "current_liability", "detail": ""})
+    assert (
+        "There is a problem" in bad.content.decode() and "Select a detail" in bad.content.decode()
+    )
+    saved = client.post(
+        url, {"type": "liability", "subtype": "current_liability", "detail": "accrued_liabilities"}
+    )
+    assert saved.status_code == 302
+    rent.refresh_from_db()
+    assert rent.status == CategoryStatus.CONFIRMED and rent.detail == "accrued_liabilities"
+    assert AuditEvent.objects.filter(action="financials.category_changed", actor=tenant.analyst)
+
+
+def test_htmx_change_returns_the_narrowed_fields_only(ledger_company, tenant):
+    client = login(tenant.analyst)
+    client.get(reverse("portal:financials-categories", args=[ledger_company.pk]))
+    rent = AccountCategory.objects.get(company=ledger_company, account_name="Rent")
+    url = reverse("portal:financials-category", args=[rent.pk])
+    response = client.post(
+        url, {"type": "equity", "subtype": "", "detail": ""}, HTTP_HX_REQUEST="true"
+    )
+    text = response.content.decode()
+    assert 'id="category-fields"' in text and "<html" not in text
+    assert 'value="equity"' in text and 'value="revenue"' not in text
+
+
+def test_a_mismatched_detail_is_refused(ledger_company, tenant):
+    client = login(tenant.analyst)
+    client.get(reverse("portal:financials-categories", args=[ledger_company.pk]))
+    rent = AccountCategory.objects.get(company=ledger_company, account_name="Rent")
+    response = client.post(
+        reverse("portal:financials-category", args=[rent.pk]),
+        {"type": "expense", "subtype": "operating_expense", "detail": "cash"},
+    )
+    assert response.status_code == 200 and "There is a problem" in response.content.decode()
+    rent.refresh_from_db()
+    assert not rent.is_confirmed
+
+
+def test_confirm_all_high_confidence(ledger_company, tenant):
+    client = login(tenant.analyst)
+    client.get(reverse("portal:financials-categories", args=[ledger_company.pk]))
+    response = client.post(reverse("portal:financials-confirm-all", args=[ledger_company.pk]))
+    assert response.status_code == 302
+    assert AccountCategory.objects.filter(company=ledger_company, confirmed_detail__gt="").exists()
+    assert AuditEvent.objects.filter(action="financials.categories_confirmed").count() == 1
+
+
+def test_viewer_cannot_change_a_category(ledger_company, tenant):
+    login(tenant.analyst).get(reverse("portal:financials-categories", args=[ledger_company.pk]))
+    rent = AccountCategory.objects.get(company=ledger_company, account_name="Rent")
+    response = login(tenant.viewer).post(
+        reverse("portal:financials-category", args=[rent.pk]),
+        {"type": "expense", "subtype": "operating_expense", "detail": "utilities"},
+    )
+    assert response.status_code == 403
+    rent.refresh_from_db()
+    assert not rent.is_confirmed
+
+
+def test_another_organisations_category_is_not_found(ledger_company, tenant, other_tenant):
+    login(other_tenant.analyst).get(
+        reverse("portal:financials-categories", args=[other_tenant.company.pk])
+    )
+    theirs = AccountCategory.objects.filter(company=other_tenant.company).first()
+    assert theirs is not None
+    response = login(tenant.admin).post(
+        reverse("portal:financials-category", args=[theirs.pk]),
+        {"type": "expense", "subtype": "operating_expense", "detail": "utilities"},
+    )
+    assert response.status_code == 404
+    theirs.refresh_from_db()
+    assert not theirs.is_confirmed
+
+
+def test_export_opens_and_is_formula_safe(ledger_company, tenant):
+    from ledgerlink.ledger.models import Account
+
+    Account.objects.filter(company=ledger_company, name="Rent").update(name="=HYPERLINK(1)")
+    from ledgerlink.ledger.models import FinancialStatementLine
+
+    FinancialStatementLine.objects.filter(company=ledger_company, account_name="Rent").update(
+        account_name="=HYPERLINK(1)"
+    )
+    response = login(tenant.viewer).get(
+        reverse("portal:financials-export", args=[ledger_company.pk])
+    )
+    assert response.status_code == 200
+    data = b"".join(response.streaming_content) if response.streaming else response.content
+    assert zipfile.is_zipfile(io.BytesIO(data))
+    book = load_workbook(io.BytesIO(data))
+    assert book.sheetnames == [
+        "P&L", "Balance sheet", "P&L by account", "Balance sheet by account", "Account balances",
+    ]  # fmt: skip
+    balances = book["Account balances"]
+    names = [row[1].value for row in balances.iter_rows(min_row=2)]
+    assert "'=HYPERLINK(1)" in names
+    assert not any(
+        isinstance(c.value, str) and c.value.startswith("=")
+        for sheet in book
+        for row in sheet.iter_rows()
+        for c in row
+    )
+    header = [c.value for c in balances[1]]
+    assert len(header) == 8 + 24
