@@ -193,3 +193,26 @@ def test_migrations_match_the_models(tmp_path):
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_demo_completed_company_has_books_and_its_reports_build(
+    db, django_capture_on_commit_callbacks
+):
+    from ledgerlink.ledger.models import Bill
+    from ledgerlink.reports.models import Report, ReportStatus
+    from ledgerlink.reports.services import build_company_reports
+
+    with django_capture_on_commit_callbacks(execute=False):
+        org = seed_demo()
+    completed = Company.objects.get(organisation=org, name="Bluewater Hotels Group")
+    entities = Company.objects.filter(parent=completed)
+    assert Bill.objects.filter(company__in=entities).count() == 2000
+    assert not Bill.objects.exclude(company__in=entities).exists()
+    build_company_reports(completed.pk)
+    statuses = dict(Report.objects.filter(company=completed).values_list("report_type", "status"))
+    assert statuses["spend-analysis"] == ReportStatus.AVAILABLE
+    assert statuses["spend-summary"] == ReportStatus.AVAILABLE
+    # Two entities with books: financials are per legal entity, and the row says so.
+    financials = Report.objects.get(company=completed, report_type="financials")
+    assert financials.status == ReportStatus.UNAVAILABLE
+    assert "Bluewater UK Ltd" in financials.message

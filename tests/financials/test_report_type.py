@@ -37,3 +37,17 @@ def test_the_cli_writes_financials(ledger_company, tmp_path, capsys):
     args = ["report", "financials", "--company", ledger_company.name, "--org", "alpha"]
     assert main([*args, "--out", str(out)]) == 0, capsys.readouterr()
     assert "Balance sheet" in openpyxl.load_workbook(out, read_only=True).sheetnames
+
+
+def test_a_parent_with_one_entity_gets_that_entitys_financials(tenant, other_tenant):
+    from ledgerlink.relationships.models import Company
+
+    from .conftest import load_sandbox_ledger
+
+    entity = Company.objects.create(organisation=tenant.org, parent=tenant.company, name="Sub")
+    load_sandbox_ledger(entity)
+    services.queue_reports(tenant.company, ["financials"])
+    services.build_company_reports(tenant.company.pk)
+    report = Report.objects.get(company=tenant.company, report_type="financials")
+    assert report.status == ReportStatus.AVAILABLE, report.message
+    assert report.figures["entity"] == "Sub"

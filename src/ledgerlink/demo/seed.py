@@ -129,10 +129,27 @@ def _apply_state(company: Company, data_request: DataRequest, state: str, now: d
                 ProvisionStatus.CONNECTING if state == "in_progress" else provision,
             ),
         ):
-            Company.objects.create(
+            entity = Company.objects.create(
                 organisation=company.organisation,
                 parent=company,
                 name=entity_name,
                 provision_status=entity_status,
                 last_synced_at=company.last_synced_at,
             )
+            if state == "completed":
+                _load_entity_books(entity, ireland="Ireland" in entity_name)
+    if state == "completed":
+        from ledgerlink.reports.services import schedule_after_data_change
+
+        # The worker builds every report as soon as the demo starts.
+        schedule_after_data_change(company)
+
+
+def _load_entity_books(entity: Company, *, ireland: bool) -> None:
+    from ledgerlink.demo.ledger import load_books
+    from ledgerlink.sandbox.generator import Sizes
+
+    if ireland:
+        load_books(entity, seed=2002, sizes=Sizes(40, 500, 450, 200), currency="EUR")
+    else:
+        load_books(entity, seed=2001, sizes=Sizes(90, 1500, 1300, 600), currency="GBP")

@@ -6,17 +6,41 @@ from typing import IO, Any
 
 from ledgerlink.financials import selectors, services
 from ledgerlink.financials.export import build_financials_workbook
+from ledgerlink.ledger.models import Account, Bill, FinancialStatementLine
+from ledgerlink.relationships.models import Company
 from ledgerlink.reports.registry import XLSX, BuildContext, ReportType, ReportUnavailable
 
 
+def has_books(company: Company) -> bool:
+    return any(
+        model.objects.filter(company=company).exists()
+        for model in (FinancialStatementLine, Account, Bill)
+    )
+
+
+def _subject(company: Company) -> Company:
+    """Statements are per legal entity: a parent's own books, or its only entity's."""
+    if has_books(company):
+        return company
+    with_books = [e for e in company.entities.order_by("name") if has_books(e)]
+    if len(with_books) > 1:
+        raise ReportUnavailable(
+            "Financials are per legal entity: open each entity's Financials page "
+            f"({', '.join(e.name for e in with_books)})."
+        )
+    return with_books[0] if with_books else company
+
+
 def build(ctx: BuildContext, out: IO[bytes]) -> dict[str, Any]:
+    company = _subject(ctx.company)
     # New or changed accounts get their suggestions first; confirmed ones are kept.
-    services.categorise_company(ctx.company)
-    statements = selectors.financials(ctx.company)
+    services.categorise_company(company)
+    statements = selectors.financials(company)
     if not statements.months:
         raise ReportUnavailable("No financial statements or accounts have been shared yet.")
-    out.write(build_financials_workbook(ctx.company))
+    out.write(build_financials_workbook(company))
     return {
+        "entity": company.name,
         "months": len(statements.months),
         "first_month": statements.months[0].isoformat(),
         "last_month": statements.months[-1].isoformat(),
