@@ -24,6 +24,12 @@ def test_link_invitation_reset_and_oauth_secrets_are_redacted():
     assert "/r/[redacted]/" in cleaned
 
 
+def test_a_task_state_is_not_mistaken_for_an_oauth_state():
+    line = "Task id=11b3 path=ledgerlink.reports.tasks.build_reports state=SUCCEEDED"
+    assert redact(line) == line
+    assert redact("state=abc&code=def") == "state=[redacted]&code=[redacted]"
+
+
 def test_the_filter_rewrites_formatted_records():
     record = logging.LogRecord(
         "django.request",

@@ -9,7 +9,9 @@ _PATTERNS = [
     (re.compile(r"(/r/)[\w-]{8,}"), r"\1[redacted]"),
     (re.compile(r"(/invitations/)[\w-]{8,}"), r"\1[redacted]"),
     (re.compile(r"(/password-reset/)[\w-]+/[\w-]+"), r"\1[redacted]"),
-    (re.compile(r"((?:code|state|access_token|refresh_token)=)[^&\s\"']+"), r"\1[redacted]"),
+    (re.compile(r"((?:code|access_token|refresh_token)=)[^&\s\"']+"), r"\1[redacted]"),
+    # OAuth `state` only in a query string or form body: task logs say state=RUNNING.
+    (re.compile(r"((?:^|[?&])state=)[^&\s\"']+"), r"\1[redacted]"),
     (re.compile(r"(Bearer\s+)[\w.~+/=-]+"), r"\1[redacted]"),
 ]
 
