@@ -416,9 +416,16 @@ def choose_tenant(connection: Connection, tenant_id: str) -> Connection:
     )
     if taken:
         raise AlreadyLinked(f"{tenant.name} is already connected.")
-    Connection.objects.filter(pk=connection.pk).update(
-        tenant_id=tenant.id, tenant_name=tenant.name, sync_state={}, updated_at=timezone.now()
-    )
+    try:
+        with transaction.atomic():
+            Connection.objects.filter(pk=connection.pk).update(
+                tenant_id=tenant.id,
+                tenant_name=tenant.name,
+                sync_state={},
+                updated_at=timezone.now(),
+            )
+    except IntegrityError:  # another connection took it since the check above
+        raise AlreadyLinked(f"{tenant.name} is already connected.") from None
     connection.refresh_from_db()
     record(
         organisation=connection.organisation,

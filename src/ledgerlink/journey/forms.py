@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ledgerlink.journey.models import EntityMode, Method
+from ledgerlink.journey.selectors import TenantOption
 
 
 class MethodForm(forms.Form):
@@ -87,6 +88,40 @@ class ConfirmCompanyForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": _("Select yes if this is the right organisation")},
     )
+
+
+class ChooseOrganisationForm(forms.Form):
+    """Which of the organisations one login reaches holds this entity's books (Xero)."""
+
+    NONE = "none"
+    tenant = forms.ChoiceField(
+        label=_("Which organisation holds the books of this legal entity?"),
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Select the organisation that holds the books of this legal entity"),
+            "invalid_choice": _("Select one of the organisations listed"),
+        },
+    )
+
+    def __init__(self, *args: Any, options: list[TenantOption], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.options = options
+        field = self.fields["tenant"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(o.id, o.name) for o in options] + [(self.NONE, self.NONE)]
+
+    def clean_tenant(self) -> str:
+        chosen = str(self.cleaned_data["tenant"])
+        for option in self.options:
+            if option.id == chosen and option.taken:
+                raise forms.ValidationError(
+                    _(
+                        "%(name)s is already connected for another legal entity: "
+                        "select a different organisation"
+                    )
+                    % {"name": option.name}
+                )
+        return chosen
 
 
 class UploadForm(forms.Form):

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from ledgerlink.connectors import registry
-from ledgerlink.connectors.base import Connector
+from ledgerlink.connectors.base import Connector, Tenant
 from ledgerlink.connectors.models import Connection, ConnectionStatus
 from ledgerlink.journey.models import EntityMode, EntityTask, Journey, Method
 from ledgerlink.relationships.models import DataRequest, ProvisionStatus, RequestStatus
@@ -229,3 +229,28 @@ def task_for_state(state: str, token: str) -> EntityTask | None:
         .filter(journey__data_request_id=pending.data_request_id, company_id=pending.company_id)
         .first()
     )
+
+
+@dataclass(frozen=True)
+class TenantOption:
+    """One organisation a connection's token reaches, as the client may choose it."""
+
+    id: str
+    name: str
+    taken: bool  # already linked to another live connection of the organisation
+
+
+def tenant_options(connection: Connection, reachable: list[Tenant]) -> list[TenantOption]:
+    """The reachable organisations in the platform's order; those another live connection of
+    the same organisation holds are marked taken (shown, not selectable)."""
+    taken = set(
+        Connection.objects.filter(
+            organisation_id=connection.organisation_id,
+            platform=connection.platform,
+            tenant_id__in=[t.id for t in reachable],
+        )
+        .exclude(status=ConnectionStatus.DISCONNECTED)
+        .exclude(pk=connection.pk)
+        .values_list("tenant_id", flat=True)
+    )
+    return [TenantOption(t.id, t.name, t.id in taken) for t in reachable]

@@ -204,6 +204,34 @@ def confirm_connection(task: EntityTask, connection: Connection, *, right: bool)
     record_failure(task, Failure.WRONG_COMPANY, connection.tenant_name)
 
 
+def choose_organisation(task: EntityTask, connection: Connection, tenant_id: str) -> bool:
+    """The client picked which organisation their login reaches holds this entity's books:
+    point the connection at it, then carry on as a confirmation (the first sync starts).
+
+    Returns False when this connection was already confirmed (a second submit): nothing
+    changes then, so the organisation can never move under a running sync. Raises the
+    connectors' AuthorisationFailed (AlreadyLinked when another connection holds it).
+    """
+    from ledgerlink.connectors.services import choose_tenant
+
+    claimed = (
+        EntityTask.objects.filter(pk=task.pk)
+        .exclude(confirmed_connection=connection)
+        .update(confirmed_connection=connection)
+    )
+    if not claimed:
+        return False
+    try:
+        chosen = choose_tenant(connection, tenant_id)
+    except BaseException:
+        EntityTask.objects.filter(pk=task.pk, confirmed_connection=connection).update(
+            confirmed_connection=None
+        )
+        raise
+    confirm_connection(task, chosen, right=True)
+    return True
+
+
 def record_upload(task: EntityTask) -> None:
     """A file was imported for this entity (imports.services did the import)."""
     task.method = Method.UPLOAD

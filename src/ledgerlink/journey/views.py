@@ -3,6 +3,7 @@ GET of the link records a view (Sent → Opened); every step is a POST and then 
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,9 +20,11 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from ledgerlink.connectors.models import Connection
 from ledgerlink.journey import selectors, services
 from ledgerlink.journey.consent import consent_sections
 from ledgerlink.journey.forms import (
+    ChooseOrganisationForm,
     ConfirmCompanyForm,
     EntityModeForm,
     EntityNameForm,
@@ -39,6 +42,8 @@ from ledgerlink.relationships.services import (
     resolve_link,
 )
 from ledgerlink.tenancy.models import Organisation
+
+logger = logging.getLogger(__name__)
 
 STATE_STATUS = {
     LinkState.EXPIRED: 410,
@@ -481,6 +486,10 @@ def connected(request: HttpRequest, link: Link, task_id: int) -> HttpResponse:
         return redirect(link.url("software", task.pk))
     if task.confirmed_connection_id == connection.pk and request.method == "GET":
         return redirect(link.resume)
+    if task.confirmed_connection_id != connection.pk:
+        options = _tenant_options(connection)
+        if len(options) > 1:
+            return _choose_organisation(request, link, task, connection, options)
     form = ConfirmCompanyForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         right = form.cleaned_data["right"] == "yes"
@@ -497,6 +506,74 @@ def connected(request: HttpRequest, link: Link, task_id: int) -> HttpResponse:
             connection=connection,
             software=selectors.software_name(connection.platform),
             form=form,
+        ),
+    )
+
+
+def _tenant_options(connection: Connection) -> list[selectors.TenantOption]:
+    """The organisations the connection's login reaches; none when the platform cannot say
+    (then the client confirms the one linked, as with a single organisation)."""
+    from ledgerlink.connectors.base import ConnectorError
+    from ledgerlink.connectors.services import available_tenants
+
+    try:
+        reachable = available_tenants(connection)
+    except ConnectorError as failure:
+        logger.warning(
+            "Listing the organisations of connection %s failed: %s", connection.pk, failure
+        )
+        return []
+    return selectors.tenant_options(connection, reachable)
+
+
+def _choose_organisation(
+    request: HttpRequest,
+    link: Link,
+    task: EntityTask,
+    connection: Connection,
+    options: list[selectors.TenantOption],
+) -> HttpResponse:
+    """One login reaches several organisations (Xero): the client picks this entity's."""
+    from ledgerlink.connectors.base import ConnectorError
+    from ledgerlink.connectors.services import AlreadyLinked, AuthorisationFailed
+
+    software = selectors.software_name(connection.platform)
+    form = ChooseOrganisationForm(_posted(request), options=options)
+    if request.method == "POST" and form.is_valid():
+        chosen = form.cleaned_data["tenant"]
+        if chosen == ChooseOrganisationForm.NONE:
+            services.confirm_connection(task, connection, right=False)
+            return redirect(link.url("not-connected", task.pk))
+        names = {o.id: o.name for o in options}
+        try:
+            services.choose_organisation(task, connection, chosen)
+        except AlreadyLinked:
+            form.add_error(
+                "tenant",
+                _(
+                    "%(name)s is already connected for another legal entity: "
+                    "select a different organisation"
+                )
+                % {"name": names[chosen]},
+            )
+        except (AuthorisationFailed, ConnectorError):
+            form.add_error(
+                "tenant",
+                _("%(software)s did not confirm that organisation. Try again in a few minutes.")
+                % {"software": software},
+            )
+        else:
+            link.journey = selectors.journey_of(link.data_request)
+            return redirect(link.resume)
+    return render(
+        request,
+        "journey/connected_choose.html",
+        link.context(
+            task=task,
+            connection=connection,
+            software=software,
+            form=form,
+            options=options,
         ),
     )
 
