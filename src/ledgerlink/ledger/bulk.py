@@ -64,8 +64,9 @@ def copy_lines(rows: Sequence[Sequence[Any]], width: int) -> list[str]:
     join = "\t".join
     try:
         lines = [join(row) for row in rows]
-    except TypeError:  # a None, bool or number among the values
-        return [copy_line(row) for row in rows]
+    except TypeError:  # a None, bool or number among the values: column by column
+        columns = [_copy_column(column) for column in zip(*rows, strict=True)]
+        return list(map(join, zip(*columns, strict=True)))
     text = "\n".join(lines)
     if (
         "\\" in text
@@ -75,6 +76,19 @@ def copy_lines(rows: Sequence[Sequence[Any]], width: int) -> list[str]:
     ):
         return [copy_line(row) for row in rows]
     return lines
+
+
+def _copy_column(values: Sequence[Any]) -> Sequence[str]:
+    """`copy_value` of each of one column's values; a column of plain strings (and NULLs)
+    needing no escape is taken as it is."""
+    kinds = set(map(type, values))
+    if kinds <= {str, type(None)}:
+        nulls = type(None) in kinds
+        strings = [v for v in values if v is not None] if nulls else values
+        text = "".join(strings)
+        if "\\" not in text and "\t" not in text and "\n" not in text and "\r" not in text:
+            return [NULL if v is None else v for v in values] if nulls else values
+    return [copy_value(value) for value in values]
 
 
 def text_array(values: Sequence[str]) -> str:

@@ -21,6 +21,19 @@ def rate() -> models.DecimalField:  # type: ignore[type-arg]
     return models.DecimalField(max_digits=20, decimal_places=10, default=1)
 
 
+# LINKS_WITHOUT_CONSTRAINT: the links between ledger records (a bill's, payment's or
+# expense's supplier; an allocation's payment and bill) have no database constraint either:
+# PostgreSQL checked each inserted row against its target one at a time, about half of the
+# database's share of a 100,000-bill import. The links are written only by the ledger
+# services: from the ids of records of the same company and source read in the same
+# transaction, or by `resolve_links`' set-based joins. Records are deleted only through
+# Django (whose CASCADE / SET_NULL handles the links) or, for allocations, by the ledger
+# services; the writers of one company's records from one source are serialised (a sync run
+# is claimed by one worker; `replace_source` locks the company row), and sources never link
+# to each other's records. A link is read with a join (or Django's related lookups), so a
+# link without a target would read as no link; the tests check none is left.
+
+
 class LedgerRecord(models.Model):
     # No index of its own: every table's unique (company, source, source_id) constraint
     # starts with it, and one index fewer to maintain makes bulk loads cheaper.
@@ -102,7 +115,12 @@ class BillStatus(models.TextChoices):
 class Bill(LedgerRecord):
     supplier_source_id = models.CharField(max_length=200)
     supplier = models.ForeignKey(
-        Supplier, on_delete=models.SET_NULL, null=True, blank=True, related_name="bills"
+        Supplier,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="bills",
+        db_constraint=False,  # see LINKS_WITHOUT_CONSTRAINT
     )
     reference = models.CharField(max_length=200, blank=True)
     issue_date = models.DateField()
@@ -124,7 +142,12 @@ class Bill(LedgerRecord):
 class BillPayment(LedgerRecord):
     supplier_source_id = models.CharField(max_length=200, blank=True)
     supplier = models.ForeignKey(
-        Supplier, on_delete=models.SET_NULL, null=True, blank=True, related_name="payments"
+        Supplier,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="payments",
+        db_constraint=False,  # see LINKS_WITHOUT_CONSTRAINT
     )
     payment_date = models.DateField()
     currency = models.CharField(max_length=3)
@@ -144,10 +167,20 @@ class BillPayment(LedgerRecord):
 class PaymentAllocation(models.Model):
     """The part of a bill payment that settles one bill."""
 
-    payment = models.ForeignKey(BillPayment, on_delete=models.CASCADE, related_name="allocations")
+    payment = models.ForeignKey(
+        BillPayment,
+        on_delete=models.CASCADE,
+        related_name="allocations",
+        db_constraint=False,  # see LINKS_WITHOUT_CONSTRAINT
+    )
     bill_source_id = models.CharField(max_length=200)
     bill = models.ForeignKey(
-        Bill, on_delete=models.SET_NULL, null=True, blank=True, related_name="allocations"
+        Bill,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="allocations",
+        db_constraint=False,  # see LINKS_WITHOUT_CONSTRAINT
     )
     amount = money()
     allocated_on = models.DateField(null=True, blank=True)
@@ -159,7 +192,12 @@ class PaymentAllocation(models.Model):
 class Expense(LedgerRecord):
     supplier_source_id = models.CharField(max_length=200, blank=True)
     supplier = models.ForeignKey(
-        Supplier, on_delete=models.SET_NULL, null=True, blank=True, related_name="expenses"
+        Supplier,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="expenses",
+        db_constraint=False,  # see LINKS_WITHOUT_CONSTRAINT
     )
     supplier_name = models.CharField(max_length=300, blank=True)
     expense_date = models.DateField()

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 import orjson
@@ -194,6 +195,35 @@ class Layout:
                 append(_allocations(value))
         return row
 
+    def rows_of(self, records: Sequence[Any]) -> list[list[Any]]:
+        """Ledger records as rows, the same as `row_of` each, built column by column:
+        one conversion per column instead of one call per value (100,000 records add up)."""
+        columns: list[list[Any]] = []
+        for name, kind, nullable in self._getters:
+            values = list(map(attrgetter(name), records))
+            if kind == 0:
+                columns.append(_text_column(values, nullable))
+            elif kind == 1:
+                columns.append([_json(value) for value in values])
+            else:
+                columns.append([_allocations(value) for value in values])
+        return list(map(list, zip(*columns, strict=True)))
+
+
+def _text_column(values: list[Any], nullable: bool) -> list[Any]:
+    """`db_text` of every value of one column (None as "" when the column is not nullable)."""
+    kinds = set(map(type, values))
+    if len(kinds) == 1:
+        kind = next(iter(kinds))
+        if kind is str or kind is bool or kind is int:
+            return values
+        if kind is Decimal:
+            return list(map(str, values))
+        if kind is date:
+            return list(map(date.isoformat, values))
+    empty = None if nullable else ""
+    return [empty if value is None else db_text(value) for value in values]
+
 
 _LAYOUTS: dict[tuple[str, tuple[str, ...]], Layout] = {}
 
@@ -254,15 +284,28 @@ def prepare(
     the caller has them) links rows to their supplier here instead of in `store`.
     """
     shape = layout(data_type, fields)
+    items = items if isinstance(items, list | tuple) else list(items)
     rows: list[list[Any]] = []
     tombstones: list[Deleted] = []
+    records: list[Any] = []
     for item in items:
         if type(item) is list:
             rows.append(item)
         elif isinstance(item, Deleted):
             tombstones.append(item)
         else:
-            rows.append(shape.row_of(item))
+            records.append(item)
+    if records:
+        # Rows and records in one page keep their order only one by one (the last version
+        # of a source id wins); a page of records alone is converted column by column.
+        if rows:
+            rows = [
+                item if type(item) is list else shape.row_of(item)
+                for item in items
+                if not isinstance(item, Deleted)
+            ]
+        else:
+            rows = shape.rows_of(records)
     per_row = None
     if shape.allocations_at is not None:
         at = shape.allocations_at
@@ -710,6 +753,10 @@ def replace_source(
     Records are upserted, then whatever the new file no longer has is removed, so a
     supplier that stays keeps its first-seen date.
     """
+    # One replacement per company at a time: a second one waits for the first to commit, so
+    # its stale-record deletions and link joins see the first one's rows (the links between
+    # records have no database constraint: see ledger.models).
+    Company.objects.select_for_update().filter(pk=company.pk).exists()
     started = timezone.now()
     counts: dict[str, int] = {}
     for data_type in DataType.ALL:
