@@ -93,9 +93,9 @@ class Weights:
     prefix1: float = 0.6
     prefix2: float = 1.5
     siblings: float = 0.9
-    keyword: float = 0.3
-    keyword_type: float = 1.5
-    ancestor_type: float = 3.0
+    keyword: float = 1.0
+    keyword_type: float = 3.5
+    ancestor_type: float = 5.0
     sign: float = 0.2
     scheme_min_agreement: float = 0.55
     rounds: int = 1

@@ -31,11 +31,12 @@ def words(text: str) -> list[str]:
 
 @dataclass(frozen=True, slots=True)
 class KeywordIndex:
-    """Whole-word phrases and word prefixes per taxonomy detail."""
+    """Whole-word phrases, word prefixes and word endings (compounds) per taxonomy detail."""
 
     phrases: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
     prefixes: tuple[tuple[str, str], ...] = ()
     longest: int = 1
+    suffixes: tuple[tuple[str, str], ...] = ()
 
     def matches(self, tokens: list[str]) -> list[str]:
         """Details whose keywords occur in the words, longest phrases first, no repeats."""
@@ -51,6 +52,11 @@ class KeywordIndex:
                 for detail in _prefix_details(self.prefixes, token):
                     if detail not in found:
                         found.append(detail)
+        if self.suffixes:
+            for token in tokens:
+                for detail in _suffix_details(self.suffixes, token):
+                    if detail not in found:
+                        found.append(detail)
         return found
 
 
@@ -59,11 +65,21 @@ def _prefix_details(prefixes: tuple[tuple[str, str], ...], token: str) -> tuple[
     return tuple(detail for prefix, detail in prefixes if token.startswith(prefix))
 
 
+@lru_cache(maxsize=1 << 16)
+def _suffix_details(suffixes: tuple[tuple[str, str], ...], token: str) -> tuple[str, ...]:
+    # a compound's last part ("Mietaufwand" → "*aufwand"), never the whole word
+    return tuple(d for suffix, d in suffixes if len(token) > len(suffix) and token.endswith(suffix))
+
+
 def build_keyword_index(data: dict[str, list[str]]) -> KeywordIndex:
     phrases: dict[tuple[str, ...], list[str]] = {}
     prefixes: list[tuple[str, str]] = []
+    suffixes: list[tuple[str, str]] = []
     for detail, keywords in data.items():
         for keyword in keywords:
+            if keyword.startswith("*"):
+                suffixes.append((normalise(keyword[1:]), detail))
+                continue
             if keyword.endswith("*"):
                 prefixes.append((normalise(keyword[:-1]), detail))
                 continue
@@ -74,13 +90,20 @@ def build_keyword_index(data: dict[str, list[str]]) -> KeywordIndex:
         phrases={k: tuple(v) for k, v in phrases.items()},
         prefixes=tuple(prefixes),
         longest=max((len(k) for k in phrases), default=1),
+        suffixes=tuple(suffixes),
     )
 
 
 @cache
 def _keyword_data() -> dict[str, dict[str, list[str]]]:
-    path = resources.files("ledgerlink.financials.categorise").joinpath("keywords.toml")
-    return tomllib.loads(path.read_text("utf-8"))
+    """`keywords.toml` merged with the per-language lexicon in `lexicon.toml`."""
+    folder = resources.files("ledgerlink.financials.categorise")
+    merged: dict[str, dict[str, list[str]]] = {}
+    for name in ("keywords.toml", "lexicon.toml"):
+        for section, lists in tomllib.loads(folder.joinpath(name).read_text("utf-8")).items():
+            for key, keywords in lists.items():
+                merged.setdefault(section, {}).setdefault(key, []).extend(keywords)
+    return merged
 
 
 @cache
