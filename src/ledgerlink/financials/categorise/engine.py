@@ -90,15 +90,16 @@ class Weights:
     platform_type: float = 3.0
     statement: float = 5.0
     scheme: float = 3.0
-    prefix1: float = 0.6
-    prefix2: float = 1.5
+    prefix1: float = 2.0
+    prefix2: float = 3.0
     siblings: float = 0.9
-    keyword: float = 1.0
-    keyword_type: float = 3.5
-    ancestor_type: float = 5.0
+    keyword: float = 2.0
+    keyword_type: float = 6.0
+    ancestor_type: float = 8.0
     sign: float = 0.2
     scheme_min_agreement: float = 0.55
-    rounds: int = 1
+    rounds: int = 2
+    sharpen: float = 2.0  # confident accounts count more in the chart's consensus
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,12 +329,14 @@ def suggest(
     for _round in range(max(1, weights.rounds)):
         # each round: what the other accounts of the same prefix or parent now look like
         type_rules = own_rules.copy()
+        votes = prob**weights.sharpen
+        votes /= votes.sum(axis=1, keepdims=True)
         if digits and len(lengths) <= 3:
-            p1 = _consensus(prefix1, prob)
-            p2 = _consensus(prefix2, prob)
+            p1 = _consensus(prefix1, votes)
+            p2 = _consensus(prefix2, votes)
             type_rules += weights.prefix1 * np.log(p1 + 0.05)
             type_rules += weights.prefix2 * np.log(p2 + 0.05)
-        type_rules += weights.siblings * np.log(_consensus(parents, prob) + 0.05)
+        type_rules += weights.siblings * np.log(_consensus(parents, votes) + 0.05)
         type_rules[own_class] = platform_rules[own_class]
         prob = np.exp(_log_softmax(combined + type_rules))
     final_type = prob
