@@ -329,7 +329,7 @@ def suggest(
     for _round in range(max(1, weights.rounds)):
         # each round: what the other accounts of the same prefix or parent now look like
         type_rules = own_rules.copy()
-        votes = prob**weights.sharpen
+        votes: Floats = (prob**weights.sharpen).astype(np.float32)
         votes /= votes.sum(axis=1, keepdims=True)
         if digits and len(lengths) <= 3:
             p1 = _consensus(prefix1, votes)
