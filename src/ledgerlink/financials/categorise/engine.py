@@ -28,6 +28,7 @@ from ledgerlink.financials.categorise.text import (
     feature_hashes,
     keyword_index,
     normalise,
+    term_keyword_index,
     type_keyword_index,
     words,
 )
@@ -89,11 +90,12 @@ class Weights:
     classification: float = 8.0
     platform_type: float = 3.0
     statement: float = 5.0
-    scheme: float = 3.0
+    scheme: float = 8.0
     prefix1: float = 2.0
     prefix2: float = 3.0
     siblings: float = 0.9
-    keyword: float = 2.0
+    keyword: float = 8.0
+    term: float = 10.0  # "long-term" / "short-term" in the name or parent → level-2
     keyword_type: float = 6.0
     ancestor_type: float = 8.0
     sign: float = 0.2
@@ -189,6 +191,12 @@ def type_words(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=1 << 16)
+def term_words(text: str) -> list[str]:
+    """ "non_current" or "current" where the text says long- or short-term."""
+    return term_keyword_index().matches(words(text))
+
+
+@lru_cache(maxsize=1 << 16)
 def detail_words(text: str) -> list[str]:
     """Taxonomy details whose keywords occur in the text."""
     return keyword_index().matches(words(text))
@@ -279,6 +287,11 @@ def suggest(
     combined = type_scores + np.log(bucket_mass + 0.02)
     type_rules = np.zeros_like(combined)
     bucket_rules = np.zeros_like(bucket_scores)
+    subtypes = {d.bucket: d.subtype for d in layout.tax.details.values()}
+    term_buckets = {
+        term: np.asarray([subtypes[b].startswith(term) for b in layout.buckets])
+        for term in ("current", "non_current")
+    }
     for i, account in enumerate(accounts):
         klass = CLASSIFICATIONS.get(account.classification.strip().lower())
         if klass:
@@ -297,6 +310,10 @@ def suggest(
             b = layout.buckets.index(layout.detail_bucket[detail])
             bucket_rules[i, b] += weights.keyword
             type_rules[i, layout.bucket_type[b]] += weights.keyword_type
+        if weights.term:
+            terms = term_words(account.name) or term_words(account.parent_name)
+            if terms:
+                bucket_rules[i, term_buckets[terms[0]]] += weights.term
         for kind in type_words(account.name)[:1]:
             type_rules[i, TYPES.index(kind)] += weights.keyword_type
         for ancestor in chains[i]:

@@ -116,6 +116,12 @@ def keyword_index() -> KeywordIndex:
 
 
 @cache
+def term_keyword_index() -> KeywordIndex:
+    """Words that say current or non-current (short- or long-term)."""
+    return build_keyword_index(_keyword_data()["term"])
+
+
+@cache
 def type_keyword_index() -> KeywordIndex:
     """Words that say only the type (group and root names)."""
     return build_keyword_index(_keyword_data()["type"])
