@@ -43,6 +43,7 @@ class KeywordIndex:
     prefix_sizes: tuple[int, ...] = ()
     suffix_sizes: tuple[int, ...] = ()
     affix_cache: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
+    first_words: frozenset[str] = frozenset()
 
     def _affixed(self, token: str) -> tuple[str, ...]:
         """Details of the prefixes and compound endings ("Mietaufwand" → "*aufwand") of a word."""
@@ -59,8 +60,11 @@ class KeywordIndex:
         """Details whose keywords occur in the words, longest phrases first, no repeats."""
         found: list[str] = []
         n = len(tokens)
+        starts = [i for i, token in enumerate(tokens) if token in self.first_words]
         for size in range(min(self.longest, n), 0, -1):
-            for start in range(n - size + 1):
+            for start in starts:
+                if start + size > n:
+                    continue
                 details = self.phrases.get(tuple(tokens[start : start + size]))
                 if details:
                     found.extend(d for d in details if d not in found)
@@ -94,6 +98,7 @@ def build_keyword_index(data: dict[str, list[str]]) -> KeywordIndex:
         suffixes={k: tuple(dict.fromkeys(v)) for k, v in suffixes.items()},
         prefix_sizes=tuple(sorted({len(k) for k in prefixes if k})),
         suffix_sizes=tuple(sorted({len(k) for k in suffixes if k})),
+        first_words=frozenset(k[0] for k in phrases),
     )
 
 
