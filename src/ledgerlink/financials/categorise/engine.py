@@ -91,8 +91,8 @@ class Weights:
     platform_type: float = 3.0
     statement: float = 5.0
     scheme: float = 8.0
-    prefix1: float = 2.0
-    prefix2: float = 3.0
+    prefix1: float = 3.0
+    prefix2: float = 4.0
     siblings: float = 0.9
     keyword: float = 8.0
     term: float = 10.0  # "long-term" / "short-term" in the name or parent → level-2
