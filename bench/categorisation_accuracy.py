@@ -1,6 +1,7 @@
 """Accuracy and speed of the account categorisation engine.
 
     .venv/bin/python bench/categorisation_accuracy.py [--data DIR] [--folds 5] [--quick]
+        [--errors errors.csv]
 
 Charts in DATA/normalized are grouped by country; each fold's model is trained (the same
 way as the shipped one) on the other countries only, then every chart of the held-out
@@ -13,6 +14,7 @@ shipped model in a fresh process (import and model load included).
 from __future__ import annotations
 
 import argparse
+import csv
 import os
 import subprocess
 import sys
@@ -87,6 +89,7 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="two folds only")
     parser.add_argument("--speed-only", action="store_true")
+    parser.add_argument("--errors", type=Path, help="write every wrongly typed account here")
     args = parser.parse_args()
     if args.speed_only:
         wall, cpu = speed()
@@ -96,15 +99,24 @@ def main() -> None:
     groups = folds(charts, args.folds)
     type_pairs: dict[str, list[tuple[str, str]]] = defaultdict(list)
     level2: dict[str, list[bool]] = defaultdict(list)
+    errors: list[list[str]] = []
     started = time.perf_counter()
     for f, held_out in enumerate(groups[:2] if args.quick else groups):
         held = {c.country for c in held_out}
         model = fit([c for c in charts if c.country not in held])
         for chart in held_out:
-            for account_gold, account_bucket, s in zip(
-                chart.types, chart.buckets, suggest(chart.accounts, model=model), strict=True
+            for account, account_gold, account_bucket, s in zip(
+                chart.accounts,
+                chart.types,
+                chart.buckets,
+                suggest(chart.accounts, model=model),
+                strict=True,
             ):
                 keys = ("all", f"source {chart.source}", f"language {chart.language}")
+                if account_gold is not None and account_gold != s.type:
+                    errors.append([chart.file, account.code, account.name, account.parent_name,
+                                   account_gold, account_bucket or "", s.type, s.bucket,
+                                   f"{s.confidence:.2f}"])  # fmt: skip
                 if account_gold is not None:
                     for key in keys:
                         type_pairs[key].append((account_gold, s.type))
@@ -114,6 +126,12 @@ def main() -> None:
                         for key in keys:
                             level2[key].append(ok)
         print(f"fold {f + 1}: {len(held)} countries held out", file=sys.stderr)
+    if args.errors:
+        with args.errors.open("w", newline="", encoding="utf-8") as handle:
+            out = csv.writer(handle)
+            out.writerow(["file", "code", "name", "parent_name", "gold_type", "gold_level2",
+                          "type", "bucket", "confidence"])  # fmt: skip
+            out.writerows(errors)
     print(
         f"cross-validation by country ({args.folds} folds): {time.perf_counter() - started:.0f} s"
     )

@@ -28,6 +28,7 @@ from ledgerlink.financials.categorise.text import (
     feature_hashes,
     keyword_index,
     normalise,
+    term_keyword_index,
     type_keyword_index,
     words,
 )
@@ -89,16 +90,18 @@ class Weights:
     classification: float = 8.0
     platform_type: float = 3.0
     statement: float = 5.0
-    scheme: float = 3.0
-    prefix1: float = 0.6
-    prefix2: float = 1.5
+    scheme: float = 8.0
+    prefix1: float = 3.0
+    prefix2: float = 4.0
     siblings: float = 0.9
-    keyword: float = 0.3
-    keyword_type: float = 1.5
-    ancestor_type: float = 3.0
+    keyword: float = 8.0
+    term: float = 10.0  # "long-term" / "short-term" in the name or parent → level-2
+    keyword_type: float = 6.0
+    ancestor_type: float = 8.0
     sign: float = 0.2
     scheme_min_agreement: float = 0.55
-    rounds: int = 1
+    rounds: int = 2
+    sharpen: float = 2.0  # confident accounts count more in the chart's consensus
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +188,12 @@ def chart_features(
 def type_words(text: str) -> list[str]:
     """Types named by type-level words in the text (e.g. "Aufwendungen" → expense)."""
     return type_keyword_index().matches(words(text))
+
+
+@lru_cache(maxsize=1 << 16)
+def term_words(text: str) -> list[str]:
+    """ "non_current" or "current" where the text says long- or short-term."""
+    return term_keyword_index().matches(words(text))
 
 
 @lru_cache(maxsize=1 << 16)
@@ -278,6 +287,11 @@ def suggest(
     combined = type_scores + np.log(bucket_mass + 0.02)
     type_rules = np.zeros_like(combined)
     bucket_rules = np.zeros_like(bucket_scores)
+    subtypes = {d.bucket: d.subtype for d in layout.tax.details.values()}
+    term_buckets = {
+        term: np.asarray([subtypes[b].startswith(term) for b in layout.buckets])
+        for term in ("current", "non_current")
+    }
     for i, account in enumerate(accounts):
         klass = CLASSIFICATIONS.get(account.classification.strip().lower())
         if klass:
@@ -296,6 +310,10 @@ def suggest(
             b = layout.buckets.index(layout.detail_bucket[detail])
             bucket_rules[i, b] += weights.keyword
             type_rules[i, layout.bucket_type[b]] += weights.keyword_type
+        if weights.term:
+            terms = term_words(account.name) or term_words(account.parent_name)
+            if terms:
+                bucket_rules[i, term_buckets[terms[0]]] += weights.term
         for kind in type_words(account.name)[:1]:
             type_rules[i, TYPES.index(kind)] += weights.keyword_type
         for ancestor in chains[i]:
@@ -328,12 +346,14 @@ def suggest(
     for _round in range(max(1, weights.rounds)):
         # each round: what the other accounts of the same prefix or parent now look like
         type_rules = own_rules.copy()
+        votes: Floats = (prob**weights.sharpen).astype(np.float32)
+        votes /= votes.sum(axis=1, keepdims=True)
         if digits and len(lengths) <= 3:
-            p1 = _consensus(prefix1, prob)
-            p2 = _consensus(prefix2, prob)
+            p1 = _consensus(prefix1, votes)
+            p2 = _consensus(prefix2, votes)
             type_rules += weights.prefix1 * np.log(p1 + 0.05)
             type_rules += weights.prefix2 * np.log(p2 + 0.05)
-        type_rules += weights.siblings * np.log(_consensus(parents, prob) + 0.05)
+        type_rules += weights.siblings * np.log(_consensus(parents, votes) + 0.05)
         type_rules[own_class] = platform_rules[own_class]
         prob = np.exp(_log_softmax(combined + type_rules))
     final_type = prob

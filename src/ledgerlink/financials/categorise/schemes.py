@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
@@ -16,12 +16,19 @@ class Scheme:
     prefixes: dict[str, str]
     longest: int
 
+    cache: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
+
     def lookup(self, digits: str) -> str | None:
-        for size in range(min(self.longest, len(digits)), 0, -1):
-            found = self.prefixes.get(digits[:size])
+        key = digits[: self.longest]
+        if key in self.cache:
+            return self.cache[key]
+        found = None
+        for size in range(min(self.longest, len(key)), 0, -1):
+            found = self.prefixes.get(key[:size])
             if found is not None:
-                return found
-        return None
+                break
+        self.cache[key] = found
+        return found
 
 
 @cache

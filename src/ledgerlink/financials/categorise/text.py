@@ -29,64 +29,101 @@ def words(text: str) -> list[str]:
     return [w for w in normalise(text).split() if not _DIGITS.fullmatch(w[:1] or "x")]
 
 
+Affixes = dict[str, tuple[str, ...]]
+
+
 @dataclass(frozen=True, slots=True)
 class KeywordIndex:
-    """Whole-word phrases and word prefixes per taxonomy detail."""
+    """Whole-word phrases, word prefixes and word endings (compounds) per taxonomy detail."""
 
     phrases: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
-    prefixes: tuple[tuple[str, str], ...] = ()
+    prefixes: Affixes = field(default_factory=dict)
     longest: int = 1
+    suffixes: Affixes = field(default_factory=dict)
+    prefix_sizes: tuple[int, ...] = ()
+    suffix_sizes: tuple[int, ...] = ()
+    affix_cache: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
+    first_words: frozenset[str] = frozenset()
+
+    def _affixed(self, token: str) -> tuple[str, ...]:
+        """Details of the prefixes and compound endings ("Mietaufwand" → "*aufwand") of a word."""
+        out: list[str] = []
+        for size in self.prefix_sizes:
+            if size <= len(token):
+                out.extend(self.prefixes.get(token[:size], ()))
+        for size in self.suffix_sizes:
+            if size < len(token):  # an ending, never the whole word
+                out.extend(self.suffixes.get(token[-size:], ()))
+        return tuple(dict.fromkeys(out))
 
     def matches(self, tokens: list[str]) -> list[str]:
         """Details whose keywords occur in the words, longest phrases first, no repeats."""
         found: list[str] = []
         n = len(tokens)
+        starts = [i for i, token in enumerate(tokens) if token in self.first_words]
         for size in range(min(self.longest, n), 0, -1):
-            for start in range(n - size + 1):
+            for start in starts:
+                if start + size > n:
+                    continue
                 details = self.phrases.get(tuple(tokens[start : start + size]))
                 if details:
                     found.extend(d for d in details if d not in found)
-        if self.prefixes:
-            for token in tokens:
-                for detail in _prefix_details(self.prefixes, token):
-                    if detail not in found:
-                        found.append(detail)
+        for token in tokens:
+            affixed = self.affix_cache.get(token)
+            if affixed is None:
+                affixed = self.affix_cache[token] = self._affixed(token)
+            found.extend(d for d in affixed if d not in found)
         return found
-
-
-@lru_cache(maxsize=1 << 16)
-def _prefix_details(prefixes: tuple[tuple[str, str], ...], token: str) -> tuple[str, ...]:
-    return tuple(detail for prefix, detail in prefixes if token.startswith(prefix))
 
 
 def build_keyword_index(data: dict[str, list[str]]) -> KeywordIndex:
     phrases: dict[tuple[str, ...], list[str]] = {}
-    prefixes: list[tuple[str, str]] = []
+    prefixes: dict[str, list[str]] = {}
+    suffixes: dict[str, list[str]] = {}
     for detail, keywords in data.items():
         for keyword in keywords:
+            if keyword.startswith("*"):
+                suffixes.setdefault(normalise(keyword[1:]), []).append(detail)
+                continue
             if keyword.endswith("*"):
-                prefixes.append((normalise(keyword[:-1]), detail))
+                prefixes.setdefault(normalise(keyword[:-1]), []).append(detail)
                 continue
             key = tuple(normalise(keyword).split())
             if key and detail not in phrases.setdefault(key, []):
                 phrases[key].append(detail)
     return KeywordIndex(
         phrases={k: tuple(v) for k, v in phrases.items()},
-        prefixes=tuple(prefixes),
+        prefixes={k: tuple(dict.fromkeys(v)) for k, v in prefixes.items()},
         longest=max((len(k) for k in phrases), default=1),
+        suffixes={k: tuple(dict.fromkeys(v)) for k, v in suffixes.items()},
+        prefix_sizes=tuple(sorted({len(k) for k in prefixes if k})),
+        suffix_sizes=tuple(sorted({len(k) for k in suffixes if k})),
+        first_words=frozenset(k[0] for k in phrases),
     )
 
 
 @cache
 def _keyword_data() -> dict[str, dict[str, list[str]]]:
-    path = resources.files("ledgerlink.financials.categorise").joinpath("keywords.toml")
-    return tomllib.loads(path.read_text("utf-8"))
+    """`keywords.toml` merged with the per-language lexicon in `lexicon.toml`."""
+    folder = resources.files("ledgerlink.financials.categorise")
+    merged: dict[str, dict[str, list[str]]] = {}
+    for name in ("keywords.toml", "lexicon.toml"):
+        for section, lists in tomllib.loads(folder.joinpath(name).read_text("utf-8")).items():
+            for key, keywords in lists.items():
+                merged.setdefault(section, {}).setdefault(key, []).extend(keywords)
+    return merged
 
 
 @cache
 def keyword_index() -> KeywordIndex:
     """Keywords per taxonomy detail."""
     return build_keyword_index(_keyword_data()["detail"])
+
+
+@cache
+def term_keyword_index() -> KeywordIndex:
+    """Words that say current or non-current (short- or long-term)."""
+    return build_keyword_index(_keyword_data()["term"])
 
 
 @cache

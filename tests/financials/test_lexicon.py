@@ -1,0 +1,44 @@
+"""The hand-written lexicon: compound endings, languages the model never saw, short/long term."""
+
+from __future__ import annotations
+
+from ledgerlink.financials.categorise.engine import (
+    AccountInput,
+    detail_words,
+    suggest,
+    term_words,
+    type_words,
+)
+from ledgerlink.financials.categorise.text import build_keyword_index
+
+
+def test_an_ending_matches_a_compound_but_never_the_whole_word():
+    index = build_keyword_index({"rent_and_premises": ["*miete"], "travel": ["reise*"]})
+    assert index.matches(["raummiete"]) == ["rent_and_premises"]
+    assert index.matches(["miete"]) == []
+    assert index.matches(["reisekosten"]) == ["travel"]
+    assert index.matches(["dienstreise"]) == []
+
+
+def test_type_words_in_languages_the_model_was_not_trained_on():
+    assert type_words("Ταξίδια") == ["expense"]
+    assert type_words("Satışların maliyeti") == ["expense"]
+    assert type_words("Провизионни приходи") == ["income"]
+    assert type_words("Mietaufwand") == ["expense"]
+    assert type_words("Kapitalrücklage") == ["equity"]
+    assert type_words("Zzyzx") == []
+    assert "share_capital" in detail_words("Μετοχικό κεφάλαιο")
+
+
+def test_long_term_and_short_term_words_decide_current_or_not():
+    assert term_words("Non-current loans")[0] == "non_current"
+    assert term_words("Deudas a largo plazo") == ["non_current"]
+    assert term_words("Kratkoročni krediti") == ["current"]
+    assert term_words("Bank charges") == []
+    chart = [
+        AccountInput(name="Bankdarlehen langfristig", code="", parent_name="Verbindlichkeiten"),
+        AccountInput(name="Bankdarlehen kurzfristig", code="", parent_name="Verbindlichkeiten"),
+    ]
+    long_loan, short_loan = suggest(chart)
+    assert (long_loan.type, long_loan.subtype) == ("liability", "non_current_liability")
+    assert (short_loan.type, short_loan.subtype) == ("liability", "current_liability")
