@@ -26,7 +26,6 @@ setup()
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from ledgerlink.connectors import crypto  # noqa: E402
 from ledgerlink.connectors.models import Connection  # noqa: E402
 from ledgerlink.connectors.sandbox import SandboxConnector  # noqa: E402
 from ledgerlink.ledger.records import DataType  # noqa: E402
@@ -176,8 +175,8 @@ def main() -> None:
             company=company,
             platform="sandbox",
             tenant_id=tenant.public_id,
-            access_token_encrypted=crypto.encrypt(token.access_token),
-            refresh_token_encrypted=crypto.encrypt(token.refresh_token),
+            access_token=token.access_token,
+            refresh_token=token.refresh_token,
             token_expires_at=token.expires_at,
         )
         run = engine.start_sync(conn, enqueue=False)

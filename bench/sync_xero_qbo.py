@@ -32,7 +32,7 @@ setup()
 
 from django.conf import settings  # noqa: E402
 
-from ledgerlink.connectors import crypto, registry  # noqa: E402
+from ledgerlink.connectors import registry  # noqa: E402
 from ledgerlink.connectors.limiter import RateLimiter  # noqa: E402
 from ledgerlink.connectors.models import Connection  # noqa: E402
 from ledgerlink.connectors.qbo import client as qbo_client  # noqa: E402
@@ -123,8 +123,8 @@ def bench(platform: str, bills: int, speedup: int) -> None:
             platform=key,
             tenant_id=tenant,
             tenant_name="Bench",
-            access_token_encrypted=crypto.encrypt(access),
-            refresh_token_encrypted=crypto.encrypt(refresh),
+            access_token=access,
+            refresh_token=refresh,
         )
         limiter.reset()
         run = engine.start_sync(connection, enqueue=False)

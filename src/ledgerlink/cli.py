@@ -4,6 +4,7 @@ createorg, createuser."""
 from __future__ import annotations
 
 import argparse
+import base64
 import os
 import secrets
 import signal
@@ -41,9 +42,7 @@ def _demo_environment(port: int) -> None:
     os.environ.setdefault("SECRET_KEY", key_file.read_text().strip())
     fernet_file = var / "encryption_key"
     if not fernet_file.exists():
-        from cryptography.fernet import Fernet
-
-        fernet_file.write_text(Fernet.generate_key().decode())
+        fernet_file.write_text(base64.urlsafe_b64encode(os.urandom(32)).decode())
         fernet_file.chmod(0o600)
     os.environ.setdefault("LEDGERLINK_ENCRYPTION_KEYS", fernet_file.read_text().strip())
     os.environ.setdefault("SANDBOX_CONTROL_ENABLED", "true")

@@ -6,6 +6,7 @@ command and the test settings set their own environment before this module loads
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import dj_database_url
@@ -194,14 +195,27 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 LEDGERLINK_OUTBOX_ENABLED = EMAIL_BACKEND.endswith("OutboxEmailBackend")
 
-# OAuth tokens are encrypted at rest with these Fernet keys (comma-separated, newest first);
+# OAuth tokens and other secrets are encrypted at rest (AES-256-GCM, bound to their row) with
+# these keys: comma-separated, newest first, each 32 random bytes in url-safe base64;
 # `ledgerlink rotate-keys` re-encrypts everything with the first. Generate one with
-# `python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`.
+# `python -c "import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())"`.
 LEDGERLINK_ENCRYPTION_KEYS = env_list("LEDGERLINK_ENCRYPTION_KEYS", [])
 if not LEDGERLINK_ENCRYPTION_KEYS:
     raise ConfigurationError(
-        "Environment variable LEDGERLINK_ENCRYPTION_KEYS is required: one or more Fernet keys."
+        "Environment variable LEDGERLINK_ENCRYPTION_KEYS is required: one or more keys of "
+        "32 random bytes in url-safe base64."
     )
+for _key in LEDGERLINK_ENCRYPTION_KEYS:
+    try:
+        _raw = base64.urlsafe_b64decode(_key.encode())
+    except ValueError:
+        _raw = b""
+    if len(_raw) != 32 or len(set(_raw)) < 8:
+        raise ConfigurationError(
+            "Each key in LEDGERLINK_ENCRYPTION_KEYS must be 32 random bytes in url-safe base64."
+        )
+    if _key == SECRET_KEY:
+        raise ConfigurationError("LEDGERLINK_ENCRYPTION_KEYS must not reuse SECRET_KEY.")
 
 # The built-in sandbox accounting platform (served by this server under /sandbox/).
 # Off by default on real (HTTPS) deployments: clients must never connect pretend books.

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from ledgerlink.connectors import crypto
 from ledgerlink.connectors.base import TokenSet
 from ledgerlink.connectors.models import Connection
 from ledgerlink.connectors.qbo import QuickBooksConnector, client
@@ -68,7 +67,7 @@ def connect(tenant, fake: FakeQuickBooks, company: QboCompany | None = None) -> 
         platform="quickbooks",
         tenant_id=found[0].id,
         tenant_name=found[0].name,
-        access_token_encrypted=crypto.encrypt(token.access_token),
-        refresh_token_encrypted=crypto.encrypt(token.refresh_token),
+        access_token=token.access_token,
+        refresh_token=token.refresh_token,
         token_expires_at=token.expires_at,
     )

@@ -10,7 +10,6 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
-from ledgerlink.connectors import crypto
 from ledgerlink.connectors.base import TokenSet
 from ledgerlink.connectors.models import Connection
 from ledgerlink.connectors.xero import XeroConnector, client
@@ -93,7 +92,7 @@ def connect(tenant, fake: FakeXero, org: XeroOrg | None = None) -> Connection:
         platform="xero",
         tenant_id=org.tenant_id,
         tenant_name=org.name,
-        access_token_encrypted=crypto.encrypt(token.access_token),
-        refresh_token_encrypted=crypto.encrypt(token.refresh_token),
+        access_token=token.access_token,
+        refresh_token=token.refresh_token,
         token_expires_at=token.expires_at,
     )

@@ -7,7 +7,6 @@ from decimal import Decimal
 import polars as pl
 from django.utils import timezone
 
-from ledgerlink.connectors import crypto
 from ledgerlink.connectors.base import PermanentError
 from ledgerlink.connectors.models import Connection
 from ledgerlink.ledger.models import Bill, BillPayment, Expense, Supplier
@@ -28,8 +27,8 @@ def connect(company, tenant_id="t-1"):
         platform="fake",
         tenant_id=tenant_id,
         tenant_name="Fake Tenant Ltd",
-        access_token_encrypted=crypto.encrypt("access-0"),
-        refresh_token_encrypted=crypto.encrypt("refresh-0"),
+        access_token="access-0",
+        refresh_token="refresh-0",
         token_expires_at=timezone.now() + timedelta(minutes=30),
     )
 

@@ -5,7 +5,6 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from ledgerlink.connectors import crypto
 from ledgerlink.connectors.models import Connection
 
 from .fake import FakeConnector, install, sample_records
@@ -26,7 +25,7 @@ def connection(tenant, other_tenant):
         platform="fake",
         tenant_id="t-1",
         tenant_name="Fake Tenant Ltd",
-        access_token_encrypted=crypto.encrypt("access-0"),
-        refresh_token_encrypted=crypto.encrypt("refresh-0"),
+        access_token="access-0",
+        refresh_token="refresh-0",
         token_expires_at=timezone.now() + timedelta(minutes=30),
     )

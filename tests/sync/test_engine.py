@@ -6,7 +6,6 @@ import pytest
 from django.utils import timezone
 
 from ledgerlink.audit.models import AuditEvent
-from ledgerlink.connectors import crypto
 from ledgerlink.connectors.base import (
     AuthorisationError,
     PermanentError,
@@ -108,7 +107,7 @@ def test_expired_token_is_refreshed_and_the_page_retried(fake, connection):
     assert run.status == SyncStatus.SUCCEEDED
     assert fake.refreshed == 1
     connection.refresh_from_db()
-    assert crypto.decrypt(connection.refresh_token_encrypted) == "refresh-r1"
+    assert connection.refresh_token == "refresh-r1"
 
 
 def test_token_near_expiry_is_refreshed_before_fetching(fake, connection):

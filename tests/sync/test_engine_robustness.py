@@ -8,7 +8,6 @@ import pytest
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from ledgerlink.connectors import crypto
 from ledgerlink.connectors.base import RetryableError, TokenExpiredError
 from ledgerlink.connectors.models import Connection, ConnectionStatus
 from ledgerlink.connectors.services import disconnect
@@ -225,7 +224,7 @@ def test_a_disconnected_run_is_not_mistaken_for_revoked_consent(connection, tena
         if sync_run.progress[DataType.SUPPLIERS]["records"] == 3:
             Connection.objects.filter(pk=connection.pk).update(
                 status=ConnectionStatus.DISCONNECTED,
-                access_token_encrypted=crypto.encrypt(""),
+                access_token_encrypted="",
             )
 
     run, _ = sync(connection, on_page=disconnect_at_first_supplier_page)

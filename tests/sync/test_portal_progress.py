@@ -5,7 +5,6 @@ from datetime import timedelta
 from django.urls import reverse
 from django.utils import timezone
 
-from ledgerlink.connectors import crypto
 from ledgerlink.connectors.models import Connection
 from ledgerlink.ledger.records import DataType
 from ledgerlink.sync import engine
@@ -22,7 +21,7 @@ def make_connection(tenant, company=None):
         platform="fake",
         tenant_id="t-1",
         tenant_name="Fake Tenant Ltd",
-        access_token_encrypted=crypto.encrypt("a"),
+        access_token="a",
         token_expires_at=timezone.now() + timedelta(hours=1),
     )
 

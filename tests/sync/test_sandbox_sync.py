@@ -15,7 +15,6 @@ import pytest
 from django.db import connection as db
 from django.utils import timezone
 
-from ledgerlink.connectors import crypto
 from ledgerlink.connectors.models import Connection, ConnectionStatus
 from ledgerlink.connectors.sandbox import SandboxConnector
 from ledgerlink.ledger.models import (
@@ -72,8 +71,8 @@ def connect(tenant, sandbox_url, sandbox_tenant) -> Connection:
         platform="sandbox",
         tenant_id=sandbox_tenant.public_id,
         tenant_name=sandbox_tenant.name,
-        access_token_encrypted=crypto.encrypt(token.access_token),
-        refresh_token_encrypted=crypto.encrypt(token.refresh_token),
+        access_token=token.access_token,
+        refresh_token=token.refresh_token,
         token_expires_at=token.expires_at,
     )
 

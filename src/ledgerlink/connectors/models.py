@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.db import models
 from django.utils import timezone
+
+from ledgerlink.connectors import crypto
 
 
 class ConnectionStatus(models.TextChoices):
@@ -39,9 +42,11 @@ class Connection(models.Model):
     status = models.CharField(
         max_length=30, choices=ConnectionStatus.choices, default=ConnectionStatus.CONNECTED
     )
-    # Encrypted with connectors.crypto; never stored or logged in clear.
+    # Encrypted with connectors.crypto, bound to this row by `secret_context`; never stored or
+    # logged in clear. Read and write them through `access_token` / `refresh_token`.
     access_token_encrypted = models.TextField(blank=True)
     refresh_token_encrypted = models.TextField(blank=True)
+    secret_context = models.UUIDField(default=uuid.uuid4, editable=False)
     token_expires_at = models.DateTimeField(null=True, blank=True)
     scope = models.CharField(max_length=1000, blank=True)
     # Per data type: the source's modified-time watermark of the last completed sync.
@@ -72,6 +77,36 @@ class Connection(models.Model):
         self.updated_at = timezone.now()
         super().save(*args, **kwargs)
 
+    def _context(self, field: str) -> str:
+        return f"connection:{self.secret_context}:{field}"
+
+    @property
+    def access_token(self) -> str:
+        return crypto.decrypt(self.access_token_encrypted, context=self._context("access"))
+
+    @access_token.setter
+    def access_token(self, value: str) -> None:
+        self.access_token_encrypted = crypto.encrypt(value, context=self._context("access"))
+
+    @property
+    def refresh_token(self) -> str:
+        return crypto.decrypt(self.refresh_token_encrypted, context=self._context("refresh"))
+
+    @refresh_token.setter
+    def refresh_token(self, value: str) -> None:
+        self.refresh_token_encrypted = crypto.encrypt(value, context=self._context("refresh"))
+
+    def rotated_secrets(self) -> dict[str, str]:
+        """Both token fields re-encrypted under the newest key (for `rotate_keys`)."""
+        return {
+            "access_token_encrypted": crypto.rotate(
+                self.access_token_encrypted, context=self._context("access")
+            ),
+            "refresh_token_encrypted": crypto.rotate(
+                self.refresh_token_encrypted, context=self._context("refresh")
+            ),
+        }
+
 
 class OAuthState(models.Model):
     """A pending authorisation: the `state` sent to the platform, bound to request and entity."""
@@ -95,3 +130,19 @@ class OAuthState(models.Model):
 
     def __str__(self) -> str:
         return f"OAuth state for {self.platform} ({self.company_id})"
+
+    @staticmethod
+    def verifier_context(state_hash: str) -> str:
+        return f"oauth-state:{state_hash}:code-verifier"
+
+    @property
+    def code_verifier(self) -> str:
+        return crypto.decrypt(
+            self.code_verifier_encrypted, context=self.verifier_context(self.state_hash)
+        )
+
+    @code_verifier.setter
+    def code_verifier(self, value: str) -> None:
+        self.code_verifier_encrypted = crypto.encrypt(
+            value, context=self.verifier_context(self.state_hash)
+        )

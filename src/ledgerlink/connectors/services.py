@@ -58,18 +58,19 @@ def start_authorisation(
     connector = registry.get(platform)
     state = secrets.token_urlsafe(32)
     verifier = secrets.token_urlsafe(64)
-    OAuthState.objects.create(
+    pending = OAuthState(
         state_hash=hash_token(state),
         organisation_id=company.organisation_id,
         company=company,
         data_request=data_request,
         platform=platform,
-        code_verifier_encrypted=crypto.encrypt(verifier),
         redirect_uri=redirect_uri,
         connection=connection,
         browser_hash=hash_token(browser_nonce) if browser_nonce else "",
         expires_at=timezone.now() + STATE_LIFETIME,
     )
+    pending.code_verifier = verifier  # encrypted, bound to this state
+    pending.save()
     return connector.authorisation_url(
         redirect_uri=redirect_uri, state=state, code_verifier=verifier
     )
@@ -147,7 +148,7 @@ def finish_authorisation(
         token = connector.exchange_code(
             code=code,
             redirect_uri=pending.redirect_uri,
-            code_verifier=crypto.decrypt(pending.code_verifier_encrypted),
+            code_verifier=pending.code_verifier,
         )
         # A platform that names the tenant on the redirect (QuickBooks' realmId) reads it
         # from the callback's parameters; the others list what the token reaches.
@@ -243,18 +244,18 @@ def _store_connection(
 
 
 def _set_token(connection: Connection, token: TokenSet) -> None:
-    connection.access_token_encrypted = crypto.encrypt(token.access_token)
+    connection.access_token = token.access_token
     # Some platforms omit a new refresh token on refresh: keep the old one then.
     if token.refresh_token:
-        connection.refresh_token_encrypted = crypto.encrypt(token.refresh_token)
+        connection.refresh_token = token.refresh_token
     connection.token_expires_at = token.expires_at
     connection.scope = token.scope
 
 
 def token_of(connection: Connection) -> TokenSet:
     return TokenSet(
-        access_token=crypto.decrypt(connection.access_token_encrypted),
-        refresh_token=crypto.decrypt(connection.refresh_token_encrypted),
+        access_token=connection.access_token,
+        refresh_token=connection.refresh_token,
         expires_at=connection.token_expires_at,
         scope=connection.scope,
     )
@@ -453,15 +454,17 @@ def rotate_keys() -> int:
                 pk=pk,
                 access_token_encrypted=row.access_token_encrypted,
                 refresh_token_encrypted=row.refresh_token_encrypted,
-            ).update(
-                access_token_encrypted=crypto.rotate(row.access_token_encrypted),
-                refresh_token_encrypted=crypto.rotate(row.refresh_token_encrypted),
-            ):
+            ).update(**row.rotated_secrets()):
                 changed += 1
                 break
     for state in OAuthState.objects.filter(used_at__isnull=True):
         OAuthState.objects.filter(
             pk=state.pk, code_verifier_encrypted=state.code_verifier_encrypted
-        ).update(code_verifier_encrypted=crypto.rotate(state.code_verifier_encrypted))
+        ).update(
+            code_verifier_encrypted=crypto.rotate(
+                state.code_verifier_encrypted,
+                context=OAuthState.verifier_context(state.state_hash),
+            )
+        )
         changed += 1
     return changed
