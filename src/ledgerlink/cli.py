@@ -143,6 +143,7 @@ def sweep_once() -> list[str]:
 
     from django.db import close_old_connections
 
+    from ledgerlink.audit.chain import seal as seal_audit_events
     from ledgerlink.notifications.services import requeue_lost_deliveries
     from ledgerlink.reports.services import enqueue_due_quarterly
     from ledgerlink.reports.services import sweep as sweep_reports
@@ -154,6 +155,7 @@ def sweep_once() -> list[str]:
         ("reports", sweep_reports),
         ("mail", requeue_lost_deliveries),
         ("quarterly", enqueue_due_quarterly),
+        ("audit", seal_audit_events),
     ):
         try:
             job()
@@ -233,6 +235,40 @@ def cmd_sync(args: argparse.Namespace) -> int:
         if result.status != "succeeded":
             exit_code = 1
     return exit_code
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    _setup_django()
+    from ledgerlink.audit.chain import seal, verify
+
+    org = _find_org(args.org) if args.org else None
+    if args.org and org is None:
+        return 2
+    sealed = seal()
+    breaks = verify(org)
+    for broken in breaks:
+        print(f"Broken: {broken}", file=sys.stderr)
+    if breaks:
+        return 1
+    print(f"The audit trail is intact ({sealed} new events sealed).")
+    return 0
+
+
+def cmd_audit_export(args: argparse.Namespace) -> int:
+    _setup_django()
+    from ledgerlink.audit.chain import export_lines, seal
+
+    org = _find_org(args.org)
+    if org is None:
+        return 2
+    seal()
+    count = 0
+    with open(args.out, "w", encoding="utf-8") as out:
+        for line in export_lines(org):
+            out.write(line + "\n")
+            count += 1
+    print(f"Wrote {count} audit events of {org.slug} to {args.out} (JSON Lines).")
+    return 0
 
 
 def cmd_rotate_keys(_: argparse.Namespace) -> int:
@@ -329,6 +365,17 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--full", action="store_true", help="read everything, not only changes")
     sync.set_defaults(func=cmd_sync)
 
+    audit_verify = sub.add_parser(
+        "audit-verify", help="seal new audit events and check the audit hash chain"
+    )
+    audit_verify.add_argument("--org", help="organisation slug (default: all)")
+    audit_verify.set_defaults(func=cmd_audit_verify)
+    audit_export = sub.add_parser(
+        "audit-export", help="write an organisation's audit trail as JSON Lines"
+    )
+    audit_export.add_argument("--org", required=True, help="organisation slug")
+    audit_export.add_argument("--out", required=True, help="output .jsonl file")
+    audit_export.set_defaults(func=cmd_audit_export)
     rotate = sub.add_parser("rotate-keys", help="re-encrypt stored secrets with the newest key")
     rotate.set_defaults(func=cmd_rotate_keys)
 

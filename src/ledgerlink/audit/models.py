@@ -27,6 +27,14 @@ class AuditEvent(models.Model):
     data = models.JSONField(default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Who acted, as written at the time ("user:<id>"): the `actor` link is cleared when a user
+    # is deleted, this is not, so the sealed hash stays verifiable.
+    actor_ref = models.CharField(max_length=40, blank=True)
+    # Tamper evidence (see audit.chain): the sealer gives each event of an organisation the
+    # next sequence number and a SHA-256 over the previous event's hash and this event's
+    # fields. A database trigger refuses changes to sealed events.
+    sequence = models.BigIntegerField(null=True, blank=True)
+    chain_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

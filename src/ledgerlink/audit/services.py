@@ -33,6 +33,7 @@ def record(
         organisation=organisation,
         company_id=company_id,
         actor=actor,
+        actor_ref=f"user:{actor.pk}" if actor is not None else "",
         actor_kind=actor_kind if actor is not None or actor_kind != "user" else "system",
         action=action,
         target_type=type(target).__name__ if target is not None else "",
