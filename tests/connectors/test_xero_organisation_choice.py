@@ -216,3 +216,45 @@ def test_one_organisation_keeps_the_yes_no_check(fake_xero, tenants, live_server
         connected = str(browser.get("/connect/callback/", params=params).headers["Location"])
         page = browser.get(connected).text
         assert 'name="right"' in page and 'name="tenant"' not in page
+
+
+def test_a_login_whose_first_organisation_a_sibling_holds_links_the_free_one(
+    fake_xero, tenants, live_server, settings
+):
+    """One Xero login reaches the group; a sibling entity already holds the first organisation:
+    the callback succeeds with the free one, and the held one is shown but cannot be chosen."""
+    settings.LEDGERLINK_BASE_URL = live_server.url
+    fake, _ = fake_xero
+    alpha, _ = tenants
+    first, second = fake.orgs[0], fake.orgs[1]
+    connect(SimpleNamespace(org=alpha.org, company=alpha.entity), fake, first)
+    with httpx.Client(base_url=live_server.url, follow_redirects=False, timeout=60) as browser:
+        connected = back_from_xero(browser, link_for(alpha), fake, live_server.url)
+        connection = Connection.objects.get(company=alpha.company, platform="xero")
+        assert connection.tenant_id == second.tenant_id
+        page = browser.get(connected).text
+        assert first.name in page and second.name in page
+        assert page.count(" disabled") == 1
+    holder = Connection.objects.get(company=alpha.entity, platform="xero")
+    assert holder.tenant_id == first.tenant_id and holder.status == ConnectionStatus.CONNECTED
+
+
+def test_a_login_reaching_only_organisations_held_elsewhere_is_refused(
+    fake_xero, tenants, live_server, settings
+):
+    settings.LEDGERLINK_BASE_URL = live_server.url
+    fake, _ = fake_xero
+    alpha, _ = tenants
+    connect(SimpleNamespace(org=alpha.org, company=alpha.entity), fake, fake.orgs[0])
+    with httpx.Client(base_url=live_server.url, follow_redirects=False, timeout=60) as browser:
+        params = consent(
+            to_platform(browser, link_for(alpha), platform="xero"),
+            [fake.orgs[0].tenant_id],
+            redirect=live_server.url + "/connect/callback/",
+        )
+        back = browser.get("/connect/callback/", params=params)
+        assert back.status_code == 302
+        assert back.headers["Location"].endswith("/not-connected/")
+        page = browser.get(back.headers["Location"]).text
+        assert "already connected for another company" in page
+    assert not Connection.objects.filter(company=alpha.company).exists()

@@ -169,12 +169,38 @@ def finish_authorisation(
         ) from failure
     if not tenants:
         raise AuthorisationFailed("Your login does not give access to any organisation.")
-    tenant = tenants[0]
+    tenant = _pick_tenant(pending, connector.key, tenants)
     try:
         return _store_connection(pending, connector, token, tenant.id, tenant.name)
     except AuthorisationFailed:
         _revoke_quietly(connector, token)  # refused: do not leave a live grant behind
         raise
+
+
+def _pick_tenant(pending: OAuthState, platform: str, tenants: list[Tenant]) -> Tenant:
+    """Which of the organisations a token reaches this entity gets at first.
+
+    A reconnect keeps its organisation. Otherwise the first one not already linked to another
+    company of the bank: one login often reaches a whole group (Xero), and a sibling entity
+    may hold the first organisation already. The journey then asks "is this <org>?" and lets
+    the client choose another (`choose_tenant`).
+    """
+    if pending.connection is not None:
+        same = [t for t in tenants if t.id == pending.connection.tenant_id]
+        if same:
+            return same[0]
+    held_elsewhere = set(
+        Connection.objects.filter(
+            organisation_id=pending.organisation_id,
+            platform=platform,
+            tenant_id__in=[t.id for t in tenants],
+        )
+        .exclude(status=ConnectionStatus.DISCONNECTED)
+        .exclude(company_id=pending.company_id)
+        .values_list("tenant_id", flat=True)
+    )
+    free = [t for t in tenants if t.id not in held_elsewhere]
+    return free[0] if free else tenants[0]
 
 
 def _request_open(data_request: DataRequest) -> bool:
