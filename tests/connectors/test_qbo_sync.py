@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import httpx
 import pytest
+from django.utils import timezone
 
 from ledgerlink.connectors import registry
 from ledgerlink.connectors.models import Connection, ConnectionStatus
@@ -29,6 +30,8 @@ from ledgerlink.sync.models import SyncRun, SyncStatus
 
 from ..conftest import make_tenant
 from ..journey.oauth import submit, to_platform
+from . import expected_spend
+from .expected_spend import assert_reports_match
 from .qbo_support import connect
 from .xero_support import consent
 
@@ -270,3 +273,5 @@ def test_the_journey_connects_quickbooks_with_the_realm_from_the_redirect(
     run = SyncRun.objects.get(connection=connection)
     assert run.status == SyncStatus.SUCCEEDED, run.message
     assert Bill.objects.filter(company=alpha.company).count() == fake.companies[1].bills
+    # The reports built after the sync agree with the fake's own records.
+    assert_reports_match(alpha, expected_spend.quickbooks(fake.companies[1], timezone.now().date()))

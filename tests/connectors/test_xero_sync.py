@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from ledgerlink.connectors import registry
 from ledgerlink.connectors.models import Connection, ConnectionStatus
@@ -26,6 +27,8 @@ from ledgerlink.sync.models import SyncRun, SyncStatus
 
 from ..conftest import make_tenant
 from ..journey.oauth import submit, to_platform
+from . import expected_spend
+from .expected_spend import assert_reports_match
 from .xero_support import authorise, connect, consent
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -349,6 +352,8 @@ def test_the_journey_connects_xero_and_the_reports_data_arrives(
     run = SyncRun.objects.get(connection=connection)
     assert run.status == SyncStatus.SUCCEEDED, run.message
     assert Bill.objects.filter(company=alpha.company).count() == fake.orgs[0].bills
+    # The reports built after the sync agree with the fake's own records.
+    assert_reports_match(alpha, expected_spend.xero(fake.orgs[0], timezone.now().date()))
 
 
 def test_an_edit_during_a_long_full_read_loses_nothing(fake_xero, tenants):
