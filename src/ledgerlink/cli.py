@@ -306,14 +306,34 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from ledgerlink.sandbox.services import ensure_demo_tenants
 
     ensure_demo_tenants()
+    from contextlib import ExitStack
+
+    from ledgerlink.conf.env import env_bool
+
+    fakes = ExitStack()
     env = dict(os.environ)
+    if args.fakes or env_bool("LEDGERLINK_DEMO_FAKES", False):
+        from ledgerlink.fakes.demo import serving
+
+        # The fakes keep their state in this process; web server and worker reach them by HTTP.
+        env.update(fakes.enter_context(serving()))
+    with fakes:
+        return _serve_demo(args.port, env, DEMO_EMAIL, DEMO_PASSWORD)
+
+
+def _serve_demo(port: int, env: dict[str, str], email: str, password: str) -> int:
     children = [
-        subprocess.Popen(_gunicorn_command("127.0.0.1", args.port, 1), env=env),
+        subprocess.Popen(_gunicorn_command("127.0.0.1", port, 1), env=env),
         subprocess.Popen(_worker_command(), env=env),
     ]
-    print(f"URL: http://127.0.0.1:{args.port}/", flush=True)
-    print(f"Email: {DEMO_EMAIL}", flush=True)
-    print(f"Password: {DEMO_PASSWORD}", flush=True)
+    print(f"URL: http://127.0.0.1:{port}/", flush=True)
+    print(f"Email: {email}", flush=True)
+    print(f"Password: {password}", flush=True)
+    if "XERO_API_URL" in env and env["XERO_API_URL"].startswith("http://127.0.0.1"):
+        print(
+            f"Fake Xero at {env['XERO_API_URL']}, fake QuickBooks at {env['QBO_API_URL']}",
+            flush=True,
+        )
     print("Serving the demo (web server and task worker). Press Ctrl-C to stop.", flush=True)
 
     def stop(signum: int, _frame: object) -> None:
@@ -346,6 +366,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="set up and run the demo on the embedded database")
     demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument(
+        "--fakes",
+        action="store_true",
+        help="also serve a fake Xero and QuickBooks and offer them in the journey "
+        "(or set LEDGERLINK_DEMO_FAKES=1)",
+    )
     demo.set_defaults(func=cmd_demo)
 
     serve = sub.add_parser("serve", help="run the web server (Gunicorn)")

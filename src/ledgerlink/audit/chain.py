@@ -93,9 +93,7 @@ class Break:
     problem: str
 
     def __str__(self) -> str:
-        return (
-            f"{self.organisation}: event #{self.sequence} (id {self.event_id}) {self.problem}"
-        )
+        return f"{self.organisation}: event #{self.sequence} (id {self.event_id}) {self.problem}"
 
 
 def verify(organisation: Organisation | None = None) -> list[Break]:
