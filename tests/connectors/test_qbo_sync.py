@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 from decimal import Decimal
 
 import httpx
@@ -275,3 +276,28 @@ def test_the_journey_connects_quickbooks_with_the_realm_from_the_redirect(
     assert Bill.objects.filter(company=alpha.company).count() == fake.companies[1].bills
     # The reports built after the sync agree with the fake's own records.
     assert_reports_match(alpha, expected_spend.quickbooks(fake.companies[1], timezone.now().date()))
+
+
+def test_a_watermark_older_than_cdc_reads_everything_and_reflects_deletions(fake_qbo, tenants):
+    """CDC looks back 30 days: after a longer pause the sync reads everything again and
+    whatever QuickBooks no longer returns is marked deleted (queries never show deletions)."""
+    fake, _ = fake_qbo
+    alpha, _ = tenants
+    company = fake.companies[0]
+    connection = connect(alpha, fake)
+    assert sync(connection).status == SyncStatus.SUCCEEDED
+    company.delete("Bill", 5)
+    connection.refresh_from_db()
+    old = (timezone.now() - timedelta(days=45)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    connection.sync_state = {data_type: old for data_type in connection.sync_state}
+    connection.save()
+    fake.requests.clear()
+    second = sync(connection)
+    assert second.status == SyncStatus.SUCCEEDED, second.message
+    assert second.progress["bills"]["since"] is None  # a full read
+    assert not any(p.endswith("/cdc") for _, p, _ in fake.requests)
+    deleted = Bill.objects.get(company=alpha.company, source_id=company.entity_id("Bill", 5))
+    assert deleted.is_deleted
+    assert second.progress["bills"]["deleted"] == 1
+    live = Bill.objects.filter(company=alpha.company, is_deleted=False).count()
+    assert live == company.bills - 1

@@ -58,6 +58,7 @@ from ledgerlink.connectors.base import (
     TokenExpiredError,
 )
 from ledgerlink.connectors.models import Connection, ConnectionStatus
+from ledgerlink.connectors.sandbox.streams import parse_time
 from ledgerlink.connectors.services import fresh_token, mark_needs_reauthorisation
 from ledgerlink.ledger import services as ledger
 from ledgerlink.ledger.models import Account
@@ -294,6 +295,17 @@ def lease() -> timedelta:
 # --- starting runs ----------------------------------------------------------------------------
 
 
+def _since(connector: Any, watermark: str | None) -> str | None:
+    """The watermark an incremental read starts from, or None for a full read: also when the
+    watermark is older than the platform can report deletions for (`incremental_horizon`)."""
+    horizon: timedelta | None = getattr(connector, "incremental_horizon", None)
+    if watermark and horizon is not None:
+        moment = parse_time(watermark)
+        if moment is not None and moment < timezone.now() - horizon:
+            return None
+    return watermark
+
+
 def start_sync(
     connection: Connection,
     *,
@@ -323,7 +335,7 @@ def start_sync(
                 "done": False,
                 "cursor": None,
                 "watermark": None,
-                "since": None if full else connection.sync_state.get(dt),
+                "since": None if full else _since(connector, connection.sync_state.get(dt)),
             }
             for dt in DataType.ALL
             if dt in wanted

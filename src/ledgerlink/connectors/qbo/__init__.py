@@ -30,6 +30,9 @@ class QuickBooksConnector:
     name = "QuickBooks Online"
     data_types: tuple[str, ...] = DataType.ALL
     page_size = streams.PAGE_SIZE
+    # Deletions are only visible through CDC, which looks back 30 days: an older watermark
+    # makes the engine read everything and mark what was not returned as deleted.
+    incremental_horizon = streams.CDC_LOOKBACK
 
     def is_configured(self) -> bool:
         app = client.app()
