@@ -16,7 +16,7 @@ from typing import Any
 
 from ledgerlink.connectors.base import MapResult
 from ledgerlink.connectors.sandbox.mappers import MAX_RATE, Problem, Reader
-from ledgerlink.connectors.sandbox.streams import parse_time
+from ledgerlink.connectors.sandbox.streams import TOTALS_SECTION, parse_time, total_key
 from ledgerlink.ledger.records import (
     AccountRecord,
     Allocation,
@@ -236,6 +236,8 @@ def _statement_line(r: Reader) -> StatementLineRecord:
     kind = r.text("_kind", 2)
     label = r.obj("label")
     name = label.text("value", 300, required=True)
+    if r.text("section", 200) == TOTALS_SECTION:
+        name = total_key(name)
     account_id = label.ident("id", required=False)
     start, end = r.day("periodStart"), r.day("periodEnd")
     value = r.obj("cell").text("value", 60).replace(",", "") or "0"

@@ -19,7 +19,7 @@ from typing import Any
 
 from ledgerlink.connectors.base import FetchContext, Page, PermanentError, RetryableError
 from ledgerlink.connectors.qbo.client import QboApi
-from ledgerlink.connectors.sandbox.streams import parse_time
+from ledgerlink.connectors.sandbox.streams import TOTALS_SECTION, parse_time
 from ledgerlink.connectors.xero.streams import last_month_end, months_back, stamp
 from ledgerlink.ledger.records import DataType
 
@@ -48,6 +48,7 @@ PHASES: dict[str, tuple[Phase, ...]] = {
     DataType.STATEMENTS: (Phase("report", "ProfitAndLoss"), Phase("report", "BalanceSheet")),
 }
 NAME_LISTS = ("Account", "Vendor")
+RESULT_GROUPS = ("NetIncome",)
 
 
 def query_text(entity: str, since: datetime | None, start: int, size: int) -> str:
@@ -97,25 +98,30 @@ def report_lines(report: Any, kind: str) -> list[dict[str, Any]]:
         for row in (rows or {}).get("Row") or []:
             if not isinstance(row, dict):
                 continue
-            if row.get("type") == "Section" or "Rows" in row:
+            if row.get("group") in RESULT_GROUPS:
+                # QuickBooks' own result (Net Income): a total to tie out to, not a line.
+                emit((row.get("Summary") or {}).get("ColData") or [], TOTALS_SECTION)
+            elif row.get("type") == "Section" or "Rows" in row:
                 title = ((row.get("Header") or {}).get("ColData") or [{}])[0].get("value")
                 walk(row.get("Rows"), str(title or row.get("group") or section))
             elif row.get("ColData"):
-                cells = row["ColData"]
-                for n, period in enumerate(periods):
-                    if period is None or n >= len(cells):
-                        continue
-                    lines.append(
-                        {
-                            "_kind": kind,
-                            "section": section,
-                            "label": cells[0],
-                            "cell": cells[n],
-                            "periodStart": period[0],
-                            "periodEnd": period[1],
-                            "currency": currency,
-                        }
-                    )
+                emit(row["ColData"], section)
+
+    def emit(cells: list[Any], section: str) -> None:
+        for n, period in enumerate(periods):
+            if period is None or n >= len(cells) or not cells:
+                continue
+            lines.append(
+                {
+                    "_kind": kind,
+                    "section": section,
+                    "label": cells[0],
+                    "cell": cells[n],
+                    "periodStart": period[0],
+                    "periodEnd": period[1],
+                    "currency": currency,
+                }
+            )
 
     walk(report.get("Rows"), "")
     return lines

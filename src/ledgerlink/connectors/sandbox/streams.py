@@ -50,6 +50,13 @@ def _encode(phase: int, api_cursor: str) -> str:
 
 
 TOTALS_SECTION = "Totals"
+# The platforms' names for their own results, as the key the financials tie-out reads.
+_TOTAL_KEYS = {"net profit": "netProfit", "net income": "netProfit", "net loss": "netProfit"}
+
+
+def total_key(label: str) -> str:
+    """ "Net Profit" (Xero), "Net Income" (QuickBooks) → "netProfit"; other labels unchanged."""
+    return _TOTAL_KEYS.get(" ".join(label.casefold().split()), label)
 
 
 def _decode(cursor: str | None, phases: int) -> tuple[int, str]:

@@ -13,6 +13,7 @@ from typing import Any
 
 from ledgerlink.connectors.base import MapResult
 from ledgerlink.connectors.sandbox.mappers import ACCOUNT_CLASS, MAX_RATE, Problem, Reader
+from ledgerlink.connectors.sandbox.streams import TOTALS_SECTION, total_key
 from ledgerlink.connectors.xero.streams import parse_ms
 from ledgerlink.ledger.records import (
     AccountRecord,
@@ -268,6 +269,8 @@ def _statement_line(r: Reader) -> StatementLineRecord:
         if attribute.text("Id", 40) == "account":
             account_id = attribute.ident("Value", required=False)
     name = label.text("Value", 300, required=True)
+    if r.text("section", 200) == TOTALS_SECTION:
+        name = total_key(name)
     end = r.optional_day("periodEnd")
     if end is None:
         raise Problem("periodEnd is missing")

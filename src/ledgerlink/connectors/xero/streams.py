@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from ledgerlink.connectors.base import FetchContext, Page, PermanentError, RetryableError
-from ledgerlink.connectors.sandbox.streams import parse_time
+from ledgerlink.connectors.sandbox.streams import TOTALS_SECTION, parse_time
 from ledgerlink.connectors.xero.client import XeroApi
 from ledgerlink.ledger.records import DataType
 
@@ -135,13 +135,20 @@ def report_lines(report: Any, kind: str, ends: list[date], currency: str) -> lis
                 walk(row.get("Rows") or [], str(row.get("Title") or section))
             elif row.get("RowType") == "Row":
                 cells = row.get("Cells") or []
+                # A row without an account is one of Xero's own results (Net Profit, Net
+                # Assets): kept as a total to tie the statement out to, never as a line.
+                first = cells[0] if cells and isinstance(cells[0], dict) else {}
+                is_account = any(
+                    isinstance(a, dict) and a.get("Id") == "account"
+                    for a in first.get("Attributes") or []
+                )
                 for n, end in enumerate(ends, start=1):
                     if n >= len(cells):
                         break
                     lines.append(
                         {
                             "_kind": kind,
-                            "section": section,
+                            "section": section if is_account else TOTALS_SECTION,
                             "label": cells[0],
                             "cell": cells[n],
                             "periodEnd": end.isoformat(),

@@ -286,21 +286,34 @@ def _report(company: QboCompany, kind: str, q: dict[str, str]) -> dict[str, Any]
         for a, b in months
     ]
 
-    def row(account_id: str) -> dict[str, Any]:
-        name = next(a[1] for a in ACCOUNTS if a[0] == account_id)
-        values = [
-            f"{((int(account_id) * 613 + b.month * 97 + company.seed) % 400_000 + 5_000) / 100:.2f}"
+    def amounts(account_id: str) -> list[int]:
+        return [
+            (int(account_id) * 613 + b.month * 97 + company.seed) % 400_000 + 5_000
             for _, b in months
         ]
-        return {
-            "ColData": [{"value": name, "id": account_id}] + [{"value": v} for v in values],
-            "type": "Data",
-        }
+
+    def cells(label: str, cents: list[int]) -> list[dict[str, str]]:
+        return [{"value": label}] + [{"value": f"{v / 100:.2f}"} for v in cents]
+
+    def total(ids: list[str]) -> list[int]:
+        return [sum(values[a][n] for a in ids) for n in range(len(months))]
+
+    def row(account_id: str) -> dict[str, Any]:
+        name = next(a[1] for a in ACCOUNTS if a[0] == account_id)
+        data = cells(name, values[account_id])
+        data[0]["id"] = account_id
+        return {"ColData": data, "type": "Data"}
 
     if kind == "ProfitAndLoss":
         groups = [
             ("Income", "Income", ["79"]),
             ("Expenses", "Expenses", ["80", "7", "13", "15", "17"]),
+        ]
+        values = {a: amounts(a) for _, _, ids in groups for a in ids}
+        income, expenses = total(["79"]), total(["80", "7", "13", "15", "17"])
+        # As QuickBooks ends a P&L: a section of its own holding only the Net Income summary.
+        results = [
+            ("NetIncome", "Net Income", [i - e for i, e in zip(income, expenses, strict=True)])
         ]
     else:
         groups = [
@@ -308,16 +321,26 @@ def _report(company: QboCompany, kind: str, q: dict[str, str]) -> dict[str, Any]
             ("Liabilities", "CreditCards", ["41", "33"]),
             ("Equity", "Equity", ["51"]),
         ]
-    sections = [
+        values = {a: amounts(a) for _, _, ids in groups for a in ids}
+        # Equity balances the books: assets = liabilities + equity.
+        values["51"] = [
+            a - li for a, li in zip(total(["35", "36", "37"]), total(["41", "33"]), strict=True)
+        ]
+        results = []
+    sections: list[dict[str, Any]] = [
         {
-            "Header": {"ColData": [{"value": title}] + [{"value": ""} for _ in months]},
+            "Header": {"ColData": cells(title, [])[:1] + [{"value": ""} for _ in months]},
             "Rows": {"Row": [row(a) for a in ids]},
-            "Summary": {"ColData": [{"value": f"Total {title}"}] + [{"value": ""} for _ in months]},
+            "Summary": {"ColData": cells(f"Total {title}", total(ids))},
             "type": "Section",
             "group": group,
         }
         for title, group, ids in groups
     ]
+    for group, label, cents in results:
+        sections.append(
+            {"Summary": {"ColData": cells(label, cents)}, "type": "Section", "group": group}
+        )
     return {
         "Header": {
             "Time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S-00:00"),

@@ -344,35 +344,69 @@ def _report(org: XeroOrg, kind: str, q: dict[str, str]) -> dict[str, Any]:
         "Cells": [{"Value": ""}] + [{"Value": e.strftime("%d %b %Y")} for e in ends],
     }
 
-    def line(code: str, sign: int) -> dict[str, Any]:
+    def amounts(code: str) -> list[int]:
+        return [
+            (int(code) * 977 + end.month * 131 + org.seed * 17) % 500_000 + 10_000 for end in ends
+        ]
+
+    def line(code: str, cents: list[int]) -> dict[str, Any]:
         name = next(a[1] for a in ACCOUNTS if a[0] == code)
         account = org.account_id(code)
         cells = [{"Value": name, "Attributes": [{"Value": account, "Id": "account"}]}]
-        for end in ends:
-            cents = sign * ((int(code) * 977 + end.month * 131 + org.seed * 17) % 500_000 + 10_000)
+        for value in cents:
             cells.append(
-                {"Value": f"{cents / 100:.2f}", "Attributes": [{"Value": account, "Id": "account"}]}
+                {"Value": f"{value / 100:.2f}", "Attributes": [{"Value": account, "Id": "account"}]}
             )
         return {"RowType": "Row", "Cells": cells}
 
+    def summary(label: str, cents: list[int], row_type: str = "SummaryRow") -> dict[str, Any]:
+        return {
+            "RowType": row_type,
+            "Cells": [{"Value": label}] + [{"Value": f"{v / 100:.2f}"} for v in cents],
+        }
+
+    def total(codes: list[str], values: dict[str, list[int]]) -> list[int]:
+        return [sum(values[c][n] for c in codes) for n in range(len(ends))]
+
+    # As Xero lays them out: sections of account rows each closed by a SummaryRow, and the
+    # platform's own results (Gross Profit, Net Profit, Net Assets) as rows without an account.
     if kind == "ProfitAndLoss":
+        income, costs = ["200"], ["300", "400", "429", "453", "469"]
+        values = {c: amounts(c) for c in income + costs}
+        net = [i - c for i, c in zip(total(income, values), total(costs, values), strict=True)]
         sections = [
-            ("Income", ["200"], 1),
-            ("Less Operating Expenses", list(("300", "400", "429", "453", "469")), 1),
+            ("Income", income, "Total Income"),
+            ("Less Operating Expenses", costs, "Total Operating Expenses"),
         ]
+        results = [("Net Profit", net)]
         title = "Profit and Loss"
     else:
-        sections = [
-            ("Bank", ["090", "092"], 1),
-            ("Current Liabilities", ["091", "800"], 1),
-            ("Equity", ["970"], 1),
+        bank, liabilities = ["090", "092"], ["091", "800"]
+        values = {c: amounts(c) for c in bank + liabilities}
+        # Equity is what balances the books: assets = liabilities + equity.
+        net_assets = [
+            a - b for a, b in zip(total(bank, values), total(liabilities, values), strict=True)
         ]
+        values["970"] = net_assets
+        sections = [
+            ("Bank", bank, "Total Bank"),
+            ("Current Liabilities", liabilities, "Total Current Liabilities"),
+            ("Equity", ["970"], "Total Equity"),
+        ]
+        results = [("Net Assets", net_assets)]
         title = "Balance Sheet"
     rows: list[dict[str, Any]] = [header]
-    for heading, codes, sign in sections:
+    for heading, codes, closing in sections:
         rows.append(
-            {"RowType": "Section", "Title": heading, "Rows": [line(c, sign) for c in codes]}
+            {
+                "RowType": "Section",
+                "Title": heading,
+                "Rows": [line(c, values[c]) for c in codes]
+                + [summary(closing, total(codes, values))],
+            }
         )
+    for label, cents in results:
+        rows.append({"RowType": "Section", "Title": "", "Rows": [summary(label, cents, "Row")]})
     return {
         "ReportID": kind,
         "ReportName": title,
