@@ -195,3 +195,25 @@ def test_a_platform_error_during_the_callback_is_a_friendly_failure(fake, tenant
     fake.exchange_code = broken  # type: ignore[method-assign]
     with pytest.raises(services.AuthorisationFailed, match="Try again"):
         services.finish_authorisation(state=start(tenant), code="abc")
+
+
+@pytest.mark.parametrize("issuer", ["https://evil.example", ""])
+def test_a_callback_naming_another_issuer_is_refused_before_any_token_call(
+    fake, tenant, issuer, monkeypatch
+):
+    """RFC 9207 mix-up defence: an `iss` that is not this platform's stops the callback."""
+    exchanged: list[str] = []
+    monkeypatch.setattr(fake, "exchange_code", lambda **kw: exchanged.append(kw["code"]))
+    state = start(tenant)
+    with pytest.raises(services.AuthorisationFailed, match="different server"):
+        services.finish_authorisation(state=state, code="abc", callback={"iss": issuer})
+    assert exchanged == [] and not Connection.objects.exists()
+    with pytest.raises(services.AuthorisationFailed):  # the state was used up
+        services.finish_authorisation(state=state, code="abc")
+
+
+def test_a_callback_naming_the_platforms_own_issuer_is_accepted(fake, tenant, monkeypatch):
+    monkeypatch.setattr(fake, "issuer", "https://login.fake.example", raising=False)
+    state = start(tenant)
+    callback = {"iss": "https://login.fake.example"}
+    assert services.finish_authorisation(state=state, code="abc", callback=callback).created

@@ -129,6 +129,7 @@ def finish_authorisation(
     if pending.data_request is not None and not _request_open(pending.data_request):
         raise AuthorisationFailed("This request is no longer open. Ask for a new link.")
     connector = registry.get(pending.platform)
+    _check_issuer(connector, (callback or {}).get("iss"))
     if error or not code:
         reason = (
             "You did not allow access."
@@ -175,6 +176,20 @@ def finish_authorisation(
     except AuthorisationFailed:
         _revoke_quietly(connector, token)  # refused: do not leave a live grant behind
         raise
+
+
+def _check_issuer(connector: Connector, issuer: str | None) -> None:
+    """Mix-up defence (RFC 9207): a callback naming its authorisation server must name the
+    one this flow was started with. The token endpoint always comes from the stored state."""
+    if issuer is None:
+        return
+    expected = getattr(connector, "issuer", "")
+    if not expected or not hmac.compare_digest(issuer.encode(), str(expected).encode()):
+        logger.warning("Callback for %s named another issuer; refused", connector.key)
+        raise AuthorisationFailed(
+            "The authorisation came back from a different server than it was started with. "
+            "Start connecting again."
+        )
 
 
 def _pick_tenant(pending: OAuthState, platform: str, tenants: list[Tenant]) -> Tenant:
