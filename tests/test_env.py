@@ -66,3 +66,20 @@ def test_settings_refuse_to_start_without_a_strong_secret_key(tmp_path):
         {**base, "SECRET_KEY": "k" * 20 + "Zq8!x2" * 6, "EMAIL_BACKEND": "pigeon"}
     )
     assert code != 0 and "EMAIL_BACKEND" in stderr
+
+
+def test_settings_refuse_weak_or_reused_encryption_keys(tmp_path):
+    import base64
+    import os
+
+    secret = "k" * 20 + "Zq8!x2" * 6
+    base = {"PATH": os.environ["PATH"], "LEDGERLINK_VAR_DIR": str(tmp_path), "SECRET_KEY": secret}
+    good = base64.urlsafe_b64encode(os.urandom(32)).decode()
+    for keys, message in (
+        ("", "LEDGERLINK_ENCRYPTION_KEYS is required"),
+        (base64.urlsafe_b64encode(b"sixteen bytes!!!").decode(), "32 random bytes"),
+        (base64.urlsafe_b64encode(b"\0" * 32).decode(), "32 random bytes"),
+        (f"{good},not base64!", "32 random bytes"),
+    ):
+        code, stderr = _load_settings({**base, "LEDGERLINK_ENCRYPTION_KEYS": keys})
+        assert code != 0 and message in stderr, (keys, stderr[-300:])

@@ -214,8 +214,6 @@ for _key in LEDGERLINK_ENCRYPTION_KEYS:
         raise ConfigurationError(
             "Each key in LEDGERLINK_ENCRYPTION_KEYS must be 32 random bytes in url-safe base64."
         )
-    if _key == SECRET_KEY:
-        raise ConfigurationError("LEDGERLINK_ENCRYPTION_KEYS must not reuse SECRET_KEY.")
 
 # The built-in sandbox accounting platform (served by this server under /sandbox/).
 # Off by default on real (HTTPS) deployments: clients must never connect pretend books.
