@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Response, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Response,
+    expect,
+    sync_playwright,
+)
 
 from ledgerlink.relationships import services as relationships
 from ledgerlink.relationships.models import Delivery
@@ -33,7 +40,11 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-TIMEOUT_MS = 10_000
+# A bound on waiting, not a speed check: in the tests a confirmed connection syncs and builds
+# every report inside the request (immediate tasks), which on a busy 2-core machine can take
+# well over ten seconds.
+TIMEOUT_MS = 30_000
+expect.set_options(timeout=TIMEOUT_MS)
 
 
 def _browser_required() -> bool:
