@@ -11,13 +11,12 @@ card credit (`Credit: true`) is a negative expense.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
 from ledgerlink.connectors.base import MapResult
 from ledgerlink.connectors.sandbox.mappers import MAX_RATE, Problem, Reader
-from ledgerlink.connectors.sandbox.streams import TOTALS_SECTION, parse_time
+from ledgerlink.connectors.sandbox.streams import parse_time
 from ledgerlink.ledger.records import (
     AccountRecord,
     Allocation,
@@ -253,22 +252,6 @@ def _statement_line(r: Reader) -> StatementLineRecord:
     )
 
 
-def _statement_line_or_total(r: Reader) -> StatementLineRecord:
-    """An account's line, or one of the report's own totals kept as the sandbox connector
-    keeps them: section `Totals`, no account, named by the total."""
-    line = _statement_line(r)
-    name = r.text("_total", 60)
-    if not name:
-        return line
-    return replace(
-        line,
-        source_id=f"{line.statement}:{line.period_end.isoformat()}:total-{name}",
-        account_name=name,
-        section=TOTALS_SECTION,
-        account_source_id="",
-    )
-
-
 MAPPERS: dict[str, Callable[[Reader], LedgerInput]] = {
     "CompanyInfo": _company,
     "Account": _account,
@@ -276,8 +259,8 @@ MAPPERS: dict[str, Callable[[Reader], LedgerInput]] = {
     "Bill": _bill,
     "BillPayment": _bill_payment,
     "Purchase": _expense,
-    "pl": _statement_line_or_total,
-    "bs": _statement_line_or_total,
+    "pl": _statement_line,
+    "bs": _statement_line,
 }
 
 

@@ -73,23 +73,8 @@ def _decode(cursor: str | None, phases: int) -> tuple[int, int]:
     return int(phase), int(start)
 
 
-# The groups whose Summary carries the report's own totals, under the names the sandbox
-# connector keeps them by (financials ties the statements out to these).
-REPORT_TOTALS = {
-    "pl": {
-        "Income": "income",
-        "COGS": "costOfSales",
-        "GrossProfit": "grossProfit",
-        "Expenses": "operatingExpenses",
-        "NetIncome": "netProfit",
-    },
-    "bs": {"TotalAssets": "assets", "Liabilities": "liabilities", "Equity": "equity"},
-}
-
-
 def report_lines(report: Any, kind: str) -> list[dict[str, Any]]:
-    """A report's rows, one record per (row, month column): the account rows, and the
-    Summary of the groups in REPORT_TOTALS as the platform's totals (`_total`)."""
+    """A report's account rows, one record per (row, month column)."""
     if not isinstance(report, dict):
         return [{"_kind": kind, "_malformed": repr(report)[:200]}]
     found = report.get("Header")
@@ -107,41 +92,30 @@ def report_lines(report: Any, kind: str) -> list[dict[str, Any]]:
             (str(meta["StartDate"]), str(meta["EndDate"])) if "EndDate" in meta else None
         )
     lines: list[dict[str, Any]] = []
-    totals = REPORT_TOTALS.get(kind, {})
-
-    def emit(cells: list[Any], section: str, total: str = "") -> None:
-        for n, period in enumerate(periods):
-            if period is None or n >= len(cells):
-                continue
-            line = {
-                "_kind": kind,
-                "section": section,
-                "label": cells[0],
-                "cell": cells[n],
-                "periodStart": period[0],
-                "periodEnd": period[1],
-                "currency": currency,
-            }
-            if total:
-                line["_total"] = total
-            lines.append(line)
 
     def walk(rows: Any, section: str) -> None:
         for row in (rows or {}).get("Row") or []:
             if not isinstance(row, dict):
                 continue
-            if row.get("type") == "Section" or "Rows" in row or "Summary" in row:
+            if row.get("type") == "Section" or "Rows" in row:
                 title = ((row.get("Header") or {}).get("ColData") or [{}])[0].get("value")
                 walk(row.get("Rows"), str(title or row.get("group") or section))
-                # The section's Summary is the report's own total of the group (Total
-                # Income, Net Income, Total Assets …): kept for the groups ledgerlink ties
-                # out to, never as an account line.
-                summary = (row.get("Summary") or {}).get("ColData")
-                name = totals.get(str(row.get("group") or ""))
-                if name and isinstance(summary, list) and summary:
-                    emit(summary, str(title or row.get("group") or section), name)
             elif row.get("ColData"):
-                emit(row["ColData"], section)
+                cells = row["ColData"]
+                for n, period in enumerate(periods):
+                    if period is None or n >= len(cells):
+                        continue
+                    lines.append(
+                        {
+                            "_kind": kind,
+                            "section": section,
+                            "label": cells[0],
+                            "cell": cells[n],
+                            "periodStart": period[0],
+                            "periodEnd": period[1],
+                            "currency": currency,
+                        }
+                    )
 
     walk(report.get("Rows"), "")
     return lines

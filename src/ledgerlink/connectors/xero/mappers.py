@@ -7,14 +7,12 @@ tombstones; VOIDED bills stay as void bills; voided or deleted spend disappears.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from ledgerlink.connectors.base import MapResult
 from ledgerlink.connectors.sandbox.mappers import ACCOUNT_CLASS, MAX_RATE, Problem, Reader
-from ledgerlink.connectors.sandbox.streams import TOTALS_SECTION
 from ledgerlink.connectors.xero.streams import parse_ms
 from ledgerlink.ledger.records import (
     AccountRecord,
@@ -289,20 +287,6 @@ def _statement_line(r: Reader) -> StatementLineRecord:
     )
 
 
-def _statement_total(r: Reader) -> StatementLineRecord:
-    """One of the report's own totals (net profit, total assets …), kept as the sandbox
-    connector keeps them: section `Totals`, no account, named by the total."""
-    line = _statement_line(r)
-    name = r.text("_total", 60, required=True)
-    return replace(
-        line,
-        source_id=f"{line.statement}:{line.period_end.isoformat()}:total-{name}",
-        account_name=name,
-        section=TOTALS_SECTION,
-        account_source_id="",
-    )
-
-
 def map_record(data_type: str, raw: Any) -> MapResult:
     if not isinstance(raw, dict):
         return MapResult(problem=f"{data_type}: the record is not a JSON object")
@@ -333,7 +317,7 @@ def map_record(data_type: str, raw: Any) -> MapResult:
         elif kind == "spend":
             record = _expense(r)
         elif kind in ("pl", "bs"):
-            record = _statement_total(r) if raw.get("_total") else _statement_line(r)
+            record = _statement_line(r)
         else:
             raise Problem(f"unexpected Xero record kind {kind!r}")
         return MapResult(record=record)

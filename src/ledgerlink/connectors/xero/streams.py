@@ -121,76 +121,33 @@ def _seconds(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S")
 
 
-# Xero's own totals, by the label of the SummaryRow or computed row that carries them, under
-# the names the sandbox connector keeps them by (financials ties statements out to these).
-REPORT_TOTALS = {
-    "pl": {
-        "total income": "income",
-        "total trading income": "income",
-        "total cost of sales": "costOfSales",
-        "gross profit": "grossProfit",
-        "total operating expenses": "operatingExpenses",
-        "net profit": "netProfit",
-    },
-    "bs": {
-        "total assets": "assets",
-        "total liabilities": "liabilities",
-        "total equity": "equity",
-    },
-}
-
-
 def report_lines(report: Any, kind: str, ends: list[date], currency: str) -> list[dict[str, Any]]:
-    """A report's rows, one record per (row, month column).
-
-    Account rows become statement lines; the report's own totals (SummaryRows such as
-    "Total Income", and the rows without an account in untitled sections such as "Net
-    Profit" or "Total Assets") become lines of section `Totals` named as in REPORT_TOTALS;
-    other subtotals ("Total Bank", "Net Assets") are left out so nothing is counted twice.
-    """
+    """A report's account rows, one record per (row, month column)."""
     if not isinstance(report, dict) or not isinstance(report.get("Rows"), list):
         return [{"_kind": kind, "_malformed": repr(report)[:200]}]
     lines: list[dict[str, Any]] = []
-    totals = REPORT_TOTALS.get(kind, {})
-
-    def emit(cells: list[Any], section: str, total: str = "") -> None:
-        for n, end in enumerate(ends, start=1):
-            if n >= len(cells):
-                break
-            line = {
-                "_kind": kind,
-                "section": section,
-                "label": cells[0],
-                "cell": cells[n],
-                "periodEnd": end.isoformat(),
-                "currency": currency,
-            }
-            if total:
-                line["_total"] = total
-            lines.append(line)
 
     def walk(rows: list[Any], section: str) -> None:
         for row in rows:
             if not isinstance(row, dict):
                 continue
-            kind_of_row = row.get("RowType")
-            if kind_of_row == "Section":
-                walk(row.get("Rows") or [], str(row.get("Title") or ""))
-                continue
-            if kind_of_row not in ("Row", "SummaryRow"):
-                continue
-            cells = row.get("Cells") or []
-            if not cells or not isinstance(cells[0], dict):
-                continue
-            label = str(cells[0].get("Value") or "").strip().lower()
-            has_account = any(
-                isinstance(a, dict) and a.get("Id") == "account"
-                for a in cells[0].get("Attributes") or []
-            )
-            if kind_of_row == "Row" and (has_account or section):
-                emit(cells, section)
-            elif label in totals:
-                emit(cells, section, totals[label])
+            if row.get("RowType") == "Section":
+                walk(row.get("Rows") or [], str(row.get("Title") or section))
+            elif row.get("RowType") == "Row":
+                cells = row.get("Cells") or []
+                for n, end in enumerate(ends, start=1):
+                    if n >= len(cells):
+                        break
+                    lines.append(
+                        {
+                            "_kind": kind,
+                            "section": section,
+                            "label": cells[0],
+                            "cell": cells[n],
+                            "periodEnd": end.isoformat(),
+                            "currency": currency,
+                        }
+                    )
 
     walk(report["Rows"], "")
     return lines

@@ -26,7 +26,7 @@ from typing import Any
 
 from ledgerlink.fakes.limits import Faults, Limits
 from ledgerlink.fakes.oauth import AuthServer, Grant
-from ledgerlink.fakes.qbo.data import QboCompany, account_name, now_ms
+from ledgerlink.fakes.qbo.data import ACCOUNTS, QboCompany, now_ms
 from ledgerlink.fakes.web import Request, Response, json_response
 
 ENTITIES = ("Vendor", "Account", "Bill", "BillPayment", "Purchase")
@@ -260,51 +260,7 @@ def _month_end(day: date) -> date:
     return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
-def report_cents(company: QboCompany, account_id: str, end: date) -> int:
-    """The fake's amount for an account in one month's column of a report (cents, >= 0)."""
-    return (int(account_id) * 613 + end.month * 97 + company.seed) % 400_000 + 5_000
-
-
-def statement_figures(company: QboCompany, kind: str, end: date) -> dict[str, dict[str, int]]:
-    """Each group's account amounts (cents) of one month, as the fake's reports show them.
-    Balance sheets balance: Opening Balance Equity (51) is what assets less liabilities leave.
-    """
-    if kind == "ProfitAndLoss":
-        return {
-            "Income": {"79": report_cents(company, "79", end)},
-            "COGS": {"80": report_cents(company, "80", end)},
-            "Expenses": {a: report_cents(company, a, end) for a in ("7", "13", "15", "17")},
-        }
-    banks = {a: report_cents(company, a, end) for a in ("35", "36", "37")}
-    liabilities = {a: report_cents(company, a, end) // 3 for a in ("41", "33")}
-    equity = {"51": sum(banks.values()) - sum(liabilities.values())}
-    return {"BankAccounts": banks, "Liabilities": liabilities, "Equity": equity}
-
-
-def statement_totals(company: QboCompany, kind: str, end: date) -> dict[str, int]:
-    """The report's own totals of one month (cents), by the names ledgerlink keeps them."""
-    f = {k: sum(v.values()) for k, v in statement_figures(company, kind, end).items()}
-    if kind == "ProfitAndLoss":
-        gross = f["Income"] - f["COGS"]
-        return {"income": f["Income"], "costOfSales": f["COGS"], "grossProfit": gross,
-                "operatingExpenses": f["Expenses"], "netProfit": gross - f["Expenses"]}  # fmt: skip
-    return {"assets": f["BankAccounts"], "liabilities": f["Liabilities"], "equity": f["Equity"]}
-
-
-GROUP_TITLES = {
-    "Income": "Income",
-    "COGS": "Cost of Goods Sold",
-    "Expenses": "Expenses",
-    "BankAccounts": "Bank Accounts",
-    "Liabilities": "Liabilities",
-    "Equity": "Equity",
-}
-
-
 def _report(company: QboCompany, kind: str, q: dict[str, str]) -> dict[str, Any]:
-    """A report laid out as QuickBooks lays it out: sections by `group`, each with its
-    Summary, summary-only sections for Gross Profit and Net Income, and the balance sheet's
-    TotalAssets / TotalLiabilitiesAndEquity sections around the groups."""
     try:
         start = date.fromisoformat(q.get("start_date", ""))
         end = date.fromisoformat(q.get("end_date", ""))
@@ -329,68 +285,39 @@ def _report(company: QboCompany, kind: str, q: dict[str, str]) -> dict[str, Any]
         }
         for a, b in months
     ]
-    figures = [statement_figures(company, kind, b) for _, b in months]
-    totals = [statement_totals(company, kind, b) for _, b in months]
 
-    def values(cents: list[int]) -> list[dict[str, str]]:
-        return [{"value": f"{c / 100:.2f}"} for c in cents]
-
-    def summary(label: str, cents: list[int]) -> dict[str, Any]:
-        return {"ColData": [{"value": label}, *values(cents)]}
-
-    def section(group: str) -> dict[str, Any]:
-        title = GROUP_TITLES[group]
-        rows = [
-            {
-                "ColData": [
-                    {"value": account_name(a), "id": a},
-                    *values([f[group][a] for f in figures]),
-                ],
-                "type": "Data",
-            }
-            for a in figures[0][group]
+    def row(account_id: str) -> dict[str, Any]:
+        name = next(a[1] for a in ACCOUNTS if a[0] == account_id)
+        values = [
+            f"{((int(account_id) * 613 + b.month * 97 + company.seed) % 400_000 + 5_000) / 100:.2f}"
+            for _, b in months
         ]
         return {
-            "Header": {"ColData": [{"value": title}] + [{"value": ""} for _ in months]},
-            "Rows": {"Row": rows},
-            "Summary": summary(f"Total {title}", [sum(f[group].values()) for f in figures]),
-            "type": "Section",
-            "group": group,
-        }
-
-    def computed(group: str, label: str, key: str) -> dict[str, Any]:
-        return {"Summary": summary(label, [t[key] for t in totals]), "type": "Section",
-                "group": group}  # fmt: skip
-
-    def wrapper(group: str, title: str, inner: list[dict[str, Any]], key: str) -> dict[str, Any]:
-        cents = [t["assets"] if key == "assets" else t["liabilities"] + t["equity"] for t in totals]
-        return {
-            "Header": {"ColData": [{"value": title}] + [{"value": ""} for _ in months]},
-            "Rows": {"Row": inner},
-            "Summary": summary(f"Total {title.title()}", cents),
-            "type": "Section",
-            "group": group,
+            "ColData": [{"value": name, "id": account_id}] + [{"value": v} for v in values],
+            "type": "Data",
         }
 
     if kind == "ProfitAndLoss":
-        sections = [
-            section("Income"),
-            section("COGS"),
-            computed("GrossProfit", "Gross Profit", "grossProfit"),
-            section("Expenses"),
-            computed("NetOperatingIncome", "Net Operating Income", "netProfit"),
-            computed("NetIncome", "Net Income", "netProfit"),
+        groups = [
+            ("Income", "Income", ["79"]),
+            ("Expenses", "Expenses", ["80", "7", "13", "15", "17"]),
         ]
     else:
-        sections = [
-            wrapper("TotalAssets", "ASSETS", [section("BankAccounts")], "assets"),
-            wrapper(
-                "TotalLiabilitiesAndEquity",
-                "LIABILITIES AND EQUITY",
-                [section("Liabilities"), section("Equity")],
-                "claims",
-            ),
+        groups = [
+            ("Assets", "BankAccounts", ["35", "36", "37"]),
+            ("Liabilities", "CreditCards", ["41", "33"]),
+            ("Equity", "Equity", ["51"]),
         ]
+    sections = [
+        {
+            "Header": {"ColData": [{"value": title}] + [{"value": ""} for _ in months]},
+            "Rows": {"Row": [row(a) for a in ids]},
+            "Summary": {"ColData": [{"value": f"Total {title}"}] + [{"value": ""} for _ in months]},
+            "type": "Section",
+            "group": group,
+        }
+        for title, group, ids in groups
+    ]
     return {
         "Header": {
             "Time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S-00:00"),

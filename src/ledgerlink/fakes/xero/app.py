@@ -331,51 +331,7 @@ def _months_back(end: date, n: int) -> date:
     return _month_end(date(year, month % 12 + 1, 1))
 
 
-def report_cents(org: XeroOrg, code: str, end: date) -> int:
-    """The fake's amount for an account in one month's column of a report (cents, >= 0)."""
-    return (int(code) * 977 + end.month * 131 + org.seed * 17) % 500_000 + 10_000
-
-
-def statement_figures(org: XeroOrg, kind: str, end: date) -> dict[str, dict[str, int]]:
-    """Each section's account amounts (cents) of one month, as the fake's reports show them.
-
-    Balance sheets balance: the owner's funds (970) are what assets less liabilities leave.
-    """
-    if kind == "ProfitAndLoss":
-        return {
-            "Income": {"200": report_cents(org, "200", end)},
-            "Less Cost of Sales": {"300": report_cents(org, "300", end)},
-            "Less Operating Expenses": {
-                c: report_cents(org, c, end) for c in ("400", "429", "453", "469")
-            },
-        }
-    bank = {"090": report_cents(org, "090", end), "092": report_cents(org, "092", end)}
-    current = {"610": report_cents(org, "610", end)}
-    liabilities = {
-        "091": report_cents(org, "091", end) // 10,
-        "800": report_cents(org, "800", end) // 2,
-    }
-    equity = {"970": sum(bank.values()) + sum(current.values()) - sum(liabilities.values())}
-    return {"Bank": bank, "Current Assets": current, "Current Liabilities": liabilities,
-            "Equity": equity}  # fmt: skip
-
-
-def statement_totals(org: XeroOrg, kind: str, end: date) -> dict[str, int]:
-    """The report's own totals of one month (cents), by the names ledgerlink keeps them."""
-    f = {k: sum(v.values()) for k, v in statement_figures(org, kind, end).items()}
-    if kind == "ProfitAndLoss":
-        gross = f["Income"] - f["Less Cost of Sales"]
-        return {"income": f["Income"], "costOfSales": f["Less Cost of Sales"],
-                "grossProfit": gross, "operatingExpenses": f["Less Operating Expenses"],
-                "netProfit": gross - f["Less Operating Expenses"]}  # fmt: skip
-    assets = f["Bank"] + f["Current Assets"]
-    return {"assets": assets, "liabilities": f["Current Liabilities"], "equity": f["Equity"]}
-
-
 def _report(org: XeroOrg, kind: str, q: dict[str, str]) -> dict[str, Any]:
-    """A report laid out as Xero lays it out: a section per account group with its
-    SummaryRow, and untitled sections holding the computed rows (Gross Profit, Net Profit,
-    Total Assets, Total Liabilities, Net Assets) that carry no account."""
     anchor_text = q.get("toDate") if kind == "ProfitAndLoss" else q.get("date")
     try:
         anchor = date.fromisoformat(anchor_text or "")
@@ -387,67 +343,36 @@ def _report(org: XeroOrg, kind: str, q: dict[str, str]) -> dict[str, Any]:
         "RowType": "Header",
         "Cells": [{"Value": ""}] + [{"Value": e.strftime("%d %b %Y")} for e in ends],
     }
-    figures = [statement_figures(org, kind, end) for end in ends]
-    totals = [statement_totals(org, kind, end) for end in ends]
 
-    def money_cell(cents: int, attributes: list[dict[str, str]] | None = None) -> dict[str, Any]:
-        cell: dict[str, Any] = {"Value": f"{cents / 100:.2f}"}
-        if attributes:
-            cell["Attributes"] = attributes
-        return cell
-
-    def section(title: str) -> dict[str, Any]:
-        rows: list[dict[str, Any]] = []
-        for code in figures[0][title]:
-            name = next(a[1] for a in ACCOUNTS if a[0] == code)
-            attributes = [{"Value": org.account_id(code), "Id": "account"}]
-            rows.append(
-                {
-                    "RowType": "Row",
-                    "Cells": [{"Value": name, "Attributes": attributes}]
-                    + [money_cell(f[title][code], attributes) for f in figures],
-                }
+    def line(code: str, sign: int) -> dict[str, Any]:
+        name = next(a[1] for a in ACCOUNTS if a[0] == code)
+        account = org.account_id(code)
+        cells = [{"Value": name, "Attributes": [{"Value": account, "Id": "account"}]}]
+        for end in ends:
+            cents = sign * ((int(code) * 977 + end.month * 131 + org.seed * 17) % 500_000 + 10_000)
+            cells.append(
+                {"Value": f"{cents / 100:.2f}", "Attributes": [{"Value": account, "Id": "account"}]}
             )
-        label = title.removeprefix("Less ")
-        rows.append(
-            {
-                "RowType": "SummaryRow",
-                "Cells": [{"Value": f"Total {label}"}]
-                + [money_cell(sum(f[title].values())) for f in figures],
-            }
-        )
-        return {"RowType": "Section", "Title": title, "Rows": rows}
+        return {"RowType": "Row", "Cells": cells}
 
-    def computed(label: str, key: str) -> dict[str, Any]:
-        cells = [{"Value": label}] + [money_cell(t[key]) for t in totals]
-        return {"RowType": "Section", "Title": "", "Rows": [{"RowType": "Row", "Cells": cells}]}
-
-    rows: list[dict[str, Any]] = [header]
     if kind == "ProfitAndLoss":
+        sections = [
+            ("Income", ["200"], 1),
+            ("Less Operating Expenses", list(("300", "400", "429", "453", "469")), 1),
+        ]
         title = "Profit and Loss"
-        rows += [
-            section("Income"),
-            section("Less Cost of Sales"),
-            computed("Gross Profit", "grossProfit"),
-            section("Less Operating Expenses"),
-            computed("Net Profit", "netProfit"),
-        ]
     else:
+        sections = [
+            ("Bank", ["090", "092"], 1),
+            ("Current Liabilities", ["091", "800"], 1),
+            ("Equity", ["970"], 1),
+        ]
         title = "Balance Sheet"
-        net_assets = [{"Value": "Net Assets"}] + [
-            money_cell(t["assets"] - t["liabilities"]) for t in totals
-        ]
-        rows += [
-            {"RowType": "Section", "Title": "Assets", "Rows": []},
-            section("Bank"),
-            section("Current Assets"),
-            computed("Total Assets", "assets"),
-            {"RowType": "Section", "Title": "Liabilities", "Rows": []},
-            section("Current Liabilities"),
-            computed("Total Liabilities", "liabilities"),
-            {"RowType": "Section", "Title": "", "Rows": [{"RowType": "Row", "Cells": net_assets}]},
-            section("Equity"),
-        ]
+    rows: list[dict[str, Any]] = [header]
+    for heading, codes, sign in sections:
+        rows.append(
+            {"RowType": "Section", "Title": heading, "Rows": [line(c, sign) for c in codes]}
+        )
     return {
         "ReportID": kind,
         "ReportName": title,
