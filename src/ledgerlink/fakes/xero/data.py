@@ -448,6 +448,18 @@ class XeroOrg:
         self.payments.touch(self._payment_of(bill), now_ms(), "DELETED")
         self.invoices.touch(bill, now_ms(), "AUTHORISED")
 
+    def delete_batch(self, j: int) -> None:
+        """A batch payment removed in Xero: the batch and its payments are DELETED and its
+        bills are owed again."""
+        now = now_ms()
+        self.batches.touch(j, now, "DELETED")
+        for bill in self.batch_members[j]:
+            self.payments.touch(self._payment_of(bill), now, "DELETED")
+            self.invoices.touch(bill, now, "AUTHORISED")
+
+    def void_expense(self, i: int) -> None:
+        self.transactions.touch(i, now_ms(), "VOIDED")
+
     def edit_supplier(self, i: int) -> None:
         self.contacts.touch(i, now_ms())
 
