@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from ledgerlink.audit.models import AuditEvent
 from ledgerlink.financials import services
 from ledgerlink.financials.models import AccountCategory, CategoryStatus
+from ledgerlink.ledger.models import Account
 
 from ..conftest import login
 
@@ -183,3 +184,48 @@ def test_export_opens_and_is_formula_safe(categorised_company, tenant):
     )
     header = [c.value for c in balances[1]]
     assert len(header) == 8 + 24
+
+
+def test_a_get_of_the_financials_pages_writes_nothing(ledger_company, tenant):
+    """Suggestions are made after a sync; before they are, pages show a provisional guess
+    and say so, and reading them (even as an analyst) writes nothing."""
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(tenant.analyst)
+    urls = [
+        reverse("portal:financials", args=[ledger_company.pk]),
+        reverse("portal:financials", args=[ledger_company.pk]) + "?view=accounts",
+        reverse("portal:financials-categories", args=[ledger_company.pk]),
+        reverse("portal:financials-export", args=[ledger_company.pk]),
+    ]
+    events = AuditEvent.objects.count()
+    for url in urls:
+        with CaptureQueriesContext(db) as queries:
+            assert client.get(url).status_code == 200
+        writes = [
+            q["sql"]
+            for q in queries.captured_queries
+            if re.match(r"\s*(INSERT|UPDATE|DELETE)\b", q["sql"], re.I)
+        ]
+        assert writes == [], url
+    assert not AccountCategory.objects.exists()
+    assert AuditEvent.objects.count() == events
+    page = client.get(urls[0]).content.decode()
+    assert "not yet categorised" in page and "Payroll" in page  # statements still shown
+    review = client.get(urls[2]).content.decode()
+    assert "Suggest categories now" in review
+
+
+def test_suggest_now_categorises_the_rest_and_is_for_analysts(ledger_company, tenant):
+    url = reverse("portal:financials-suggest", args=[ledger_company.pk])
+    assert login(tenant.viewer).post(url).status_code == 403
+    assert login(tenant.analyst).get(url).status_code == 405
+    assert not AccountCategory.objects.exists()
+    response = login(tenant.analyst).post(url)
+    assert response.status_code == 302
+    assert AccountCategory.objects.filter(company=ledger_company).count() == (
+        Account.objects.filter(company=ledger_company, is_deleted=False).count()
+    )
+    assert not AccountCategory.objects.exclude(company=ledger_company).exists()
+    assert AuditEvent.objects.filter(action="financials.categories_suggested").count() == 1
