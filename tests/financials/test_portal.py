@@ -228,4 +228,20 @@ def test_suggest_now_categorises_the_rest_and_is_for_analysts(ledger_company, te
         Account.objects.filter(company=ledger_company, is_deleted=False).count()
     )
     assert not AccountCategory.objects.exclude(company=ledger_company).exists()
-    assert AuditEvent.objects.filter(action="financials.categories_suggested").count() == 1
+    event = AuditEvent.objects.get(action="financials.categories_suggested")
+    assert event.actor == tenant.analyst and event.company_id == ledger_company.pk
+
+
+def test_the_financials_page_shows_its_report_and_download(categorised_company, tenant):
+    from ledgerlink.reports import services as reports
+    from ledgerlink.reports.models import Report
+
+    url = reverse("portal:financials", args=[categorised_company.pk])
+    before = login(tenant.viewer).get(url).content.decode()
+    assert '<span class="report-name">Financials</span>' in before and "Unavailable" in before
+    reports.queue_reports(categorised_company, ["financials"])
+    reports.build_company_reports(categorised_company.pk)
+    report = Report.objects.get(company=categorised_company, report_type="financials")
+    page = login(tenant.viewer).get(url).content.decode()
+    assert reverse("portal:report-download", args=[report.pk]) in page
+    assert "Update reports" not in page  # a viewer; and the data came without a connection

@@ -50,7 +50,9 @@ def _inputs(company: Company, accounts: list[Account]) -> list[AccountInput]:
     ]
 
 
-def categorise_company(company: Company) -> CategorisationResult:
+def categorise_company(
+    company: Company, *, actor: User | None = None, request: HttpRequest | None = None
+) -> CategorisationResult:
     """Suggest a category for every live ledger account; never touches a confirmation.
 
     Accounts already suggested are re-suggested only when the ledger changed them since.
@@ -61,10 +63,12 @@ def categorise_company(company: Company) -> CategorisationResult:
     """
     with transaction.atomic():
         Company.objects.select_for_update().filter(pk=company.pk).exists()
-        return _categorise_locked(company)
+        return _categorise_locked(company, actor, request)
 
 
-def _categorise_locked(company: Company) -> CategorisationResult:
+def _categorise_locked(
+    company: Company, actor: User | None, request: HttpRequest | None
+) -> CategorisationResult:
     accounts = list(
         Account.objects.filter(company=company, is_deleted=False).order_by("code", "name")
     )
@@ -116,7 +120,9 @@ def _categorise_locked(company: Company) -> CategorisationResult:
         organisation=company.organisation,
         action="financials.categories_suggested",
         summary=f"Categories suggested for {len(stale)} accounts of {company.name}",
-        actor_kind="system",
+        actor=actor,
+        actor_kind="user" if actor else "system",
+        request=request,
         company_id=company.pk,
         data={"created": len(new), "updated": len(changed)},
     )

@@ -21,6 +21,7 @@ from ledgerlink.portal.permissions import (
     viewer_required,
 )
 from ledgerlink.relationships import selectors
+from ledgerlink.reports import selectors as reports
 from ledgerlink.tenancy.models import User
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -33,6 +34,7 @@ def financials_page(request: HttpRequest, pk: int) -> HttpResponse:
     entities = financials.entities_with_books(company)
     subject = financials.pick_entity(company, entities, request.GET.get("entity", ""))
     view = "accounts" if request.GET.get("view") == "accounts" else "taxonomy"
+    report_company = company.parent or company
     result = financials.financials(subject, view=view)
     grouped = financials.categories_by_status(subject)
     return render(
@@ -47,6 +49,16 @@ def financials_page(request: HttpRequest, pk: int) -> HttpResponse:
             "statements": [result.pl, result.bs],
             "counts": {status: len(items) for status, items in grouped.items()},
             "uncategorised": financials.uncategorised_count(subject),
+            # The Financials report (of the top-level company) and Update reports, as on
+            # the company page.
+            "report_company": report_company,
+            "report_lines": [
+                line
+                for line in reports.company_reports(current_org(request), report_company)
+                if line.key == "financials"
+            ],
+            "has_live_connection": reports.company_has_live_connection(report_company),
+            "can_edit": current_membership(request).can_edit,
         },
     )
 
@@ -95,7 +107,8 @@ def confirm_all(request: HttpRequest, pk: int) -> HttpResponse:
 def suggest_now(request: HttpRequest, pk: int) -> HttpResponse:
     """Suggest categories for accounts not yet categorised (normally done after each sync)."""
     company = selectors.get_company(current_org(request), pk)
-    result = services.categorise_company(company)
+    user: User = request.user  # type: ignore[assignment]
+    result = services.categorise_company(company, actor=user, request=request)
     count = result.created + result.updated
     messages.success(
         request, f"Categories suggested for {count} account{'s' if count != 1 else ''}."
