@@ -131,9 +131,12 @@ def _categorise_locked(
 
 def schedule_categorisation(company: Company) -> None:
     """After a completed sync or template import: suggest categories for the accounts it
-    brought (in the worker, once the data is committed). The Financials pages only read."""
+    brought (in the worker, once the data is committed). The Financials pages only read.
+    Nothing is queued for books without a chart of accounts (a template upload)."""
     from ledgerlink.financials.tasks import categorise_accounts
 
+    if not Account.objects.filter(company=company, is_deleted=False).exists():
+        return
     company_id = company.pk
     transaction.on_commit(lambda: categorise_accounts.enqueue(company_id))
 
