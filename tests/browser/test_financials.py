@@ -42,16 +42,27 @@ def open_rent(page: Page, orgs) -> None:
     assert_accessible(page)
 
 
-def choose_and_save(page: Page, *, with_js: bool) -> None:
-    page.get_by_label("Type", exact=True).select_option("liability")
+def choose(page: Page, label: str, value: str, *, with_js: bool) -> None:
+    """Pick an option; with JavaScript wait for htmx's round trip and for the new fields to
+    settle (a change made before htmx has bound the swapped-in selects would be lost)."""
+    select = page.get_by_label(label, exact=True)
     if not with_js:
+        select.select_option(value)
         page.get_by_role("button", name="Update choices").click()
+        return
+    with page.expect_response(lambda r: r.request.method == "POST" and "/categories/" in r.url):
+        select.select_option(value)
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
+
+
+def choose_and_save(page: Page, *, with_js: bool) -> None:
+    choose(page, "Type", "liability", with_js=with_js)
     subtype = page.get_by_label("Subtype", exact=True)
     expect(subtype.locator("option[value='current_liability']")).to_have_count(1)
     expect(subtype.locator("option[value='operating_expense']")).to_have_count(0)
-    subtype.select_option("current_liability")
-    if not with_js:
-        page.get_by_role("button", name="Update choices").click()
+    choose(page, "Subtype", "current_liability", with_js=with_js)
     detail = page.get_by_label("Detail", exact=True)
     expect(detail.locator("option[value='accrued_liabilities']")).to_have_count(1)
     detail.select_option("accrued_liabilities")
