@@ -42,6 +42,7 @@ EXPECTED_ROLE = {
     "financials": Role.VIEWER,
     "financials-categories": Role.VIEWER,
     "financials-confirm-all": Role.ANALYST,
+    "financials-suggest": Role.ANALYST,
     "financials-export": Role.VIEWER,
     "financials-category": Role.ANALYST,
 }
@@ -102,6 +103,7 @@ def test_role_matrix(role, name, tenant, other_tenant, settings):
         "financials": tenant.company.pk,
         "financials-categories": tenant.company.pk,
         "financials-confirm-all": tenant.company.pk,
+        "financials-suggest": tenant.company.pk,
         "financials-export": tenant.company.pk,
         "financials-category": make_category(tenant).pk,
     }.get(name)

@@ -31,6 +31,7 @@ OBJECT_FOR_URL = {
     "financials": lambda t: t.company.pk,
     "financials-categories": lambda t: t.company.pk,
     "financials-confirm-all": lambda t: t.company.pk,
+    "financials-suggest": lambda t: t.company.pk,
     "financials-export": lambda t: t.company.pk,
     "financials-category": lambda t: make_category(t).pk,
 }
@@ -86,6 +87,7 @@ POST_ONLY = {
     "connection-sync",
     "reports-update",
     "financials-confirm-all",
+    "financials-suggest",
 }
 
 

@@ -8,6 +8,9 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from ledgerlink.audit.models import AuditEvent
+from ledgerlink.financials import services
+from ledgerlink.financials.categorise.engine import HIGH_CONFIDENCE
 from ledgerlink.financials.models import AccountCategory
 from tests.browser.helpers import assert_accessible, heading, sign_in
 from tests.browser.test_narrow_screens import assert_no_horizontal_overflow
@@ -28,24 +31,38 @@ def open_rent(page: Page, orgs) -> None:
     page.get_by_role("link", name="Client's own accounts").click()
     expect(page.get_by_role("rowheader", name="Wages and Salaries")).to_be_visible()
     assert_accessible(page)
-    page.get_by_role("link", name="Review categories").click()
+    page.get_by_role("link", name="Review categories of").click()
     expect(heading(page)).to_have_text("Account categories")
+    # Categories are suggested after a sync; this ledger was loaded directly, so ask now.
+    page.get_by_role("button", name="Suggest categories now").click()
+    expect(page.get_by_text(re.compile(r"Categories suggested for \d+ accounts"))).to_be_visible()
     assert_accessible(page)
     page.get_by_role("link", name="Review category of Rent", exact=True).click()
     expect(heading(page)).to_contain_text("Rent")
     assert_accessible(page)
 
 
-def choose_and_save(page: Page, *, with_js: bool) -> None:
-    page.get_by_label("Type", exact=True).select_option("liability")
+def choose(page: Page, label: str, value: str, *, with_js: bool) -> None:
+    """Pick an option; with JavaScript wait for htmx's round trip and for the new fields to
+    settle (a change made before htmx has bound the swapped-in selects would be lost)."""
+    select = page.get_by_label(label, exact=True)
     if not with_js:
+        select.select_option(value)
         page.get_by_role("button", name="Update choices").click()
+        return
+    with page.expect_response(lambda r: r.request.method == "POST" and "/categories/" in r.url):
+        select.select_option(value)
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
+
+
+def choose_and_save(page: Page, *, with_js: bool) -> None:
+    choose(page, "Type", "liability", with_js=with_js)
     subtype = page.get_by_label("Subtype", exact=True)
     expect(subtype.locator("option[value='current_liability']")).to_have_count(1)
     expect(subtype.locator("option[value='operating_expense']")).to_have_count(0)
-    subtype.select_option("current_liability")
-    if not with_js:
-        page.get_by_role("button", name="Update choices").click()
+    choose(page, "Subtype", "current_liability", with_js=with_js)
     detail = page.get_by_label("Detail", exact=True)
     expect(detail.locator("option[value='accrued_liabilities']")).to_have_count(1)
     detail.select_option("accrued_liabilities")
@@ -76,3 +93,40 @@ def test_financials_fit_a_360px_screen(narrow_page: Page, orgs) -> None:
         narrow_page.goto(f"/portal/companies/{company.pk}/{path}")
         assert_no_horizontal_overflow(narrow_page)
         assert_accessible(narrow_page)
+
+
+def test_confirm_all_high_confidence_suggestions(page: Page, orgs) -> None:
+    company = orgs.alpha.company
+    load_sandbox_ledger(company)
+    services.categorise_company(company)
+    high = AccountCategory.objects.filter(company=company, confidence__gte=HIGH_CONFIDENCE).count()
+    sign_in(page, orgs.alpha.analyst.email)
+    page.goto(f"/portal/companies/{company.pk}/financials/categories/")
+    expect(page.get_by_role("heading", name="Confirmed (0)")).to_be_visible()
+    page.get_by_role("button", name=f"Confirm {high} high-confidence suggestions").click()
+    expect(page.get_by_text(f"{high} high-confidence categories confirmed.")).to_be_visible()
+    expect(page.get_by_role("heading", name=f"Confirmed ({high})")).to_be_visible()
+    assert_accessible(page)
+    assert AuditEvent.objects.filter(
+        action="financials.categories_confirmed", actor=orgs.alpha.analyst
+    ).exists()
+
+
+def test_pick_a_legal_entity_at_360px(narrow_page: Page, orgs) -> None:
+    from ledgerlink.relationships.models import Company
+
+    parent = orgs.alpha.company
+    for name, seed in (("North Ltd", 21), ("South Ltd", 22)):
+        entity = Company.objects.create(organisation=parent.organisation, parent=parent, name=name)
+        load_sandbox_ledger(entity, seed=seed)
+    sign_in(narrow_page, orgs.alpha.viewer.email)
+    narrow_page.goto(f"/portal/companies/{parent.pk}/financials/")
+    expect(narrow_page.get_by_text("Showing North Ltd")).to_be_visible()
+    assert_no_horizontal_overflow(narrow_page)
+    assert_accessible(narrow_page)
+    narrow_page.get_by_label("Legal entity", exact=True).select_option(label="South Ltd")
+    narrow_page.get_by_role("button", name="Show").click()
+    expect(narrow_page.get_by_text("Showing South Ltd")).to_be_visible()
+    expect(narrow_page.get_by_role("heading", name="Balance sheet")).to_be_visible()
+    assert_no_horizontal_overflow(narrow_page)
+    assert_accessible(narrow_page)

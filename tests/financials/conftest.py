@@ -8,6 +8,7 @@ import pytest
 
 from ledgerlink.connectors.sandbox import SandboxConnector
 from ledgerlink.connectors.sandbox.streams import flatten_statement
+from ledgerlink.financials import services
 from ledgerlink.ledger.records import DataType
 from ledgerlink.ledger.services import upsert
 from ledgerlink.relationships.models import Company
@@ -44,3 +45,11 @@ def ledger_company(tenant: Tenant, other_tenant: Tenant) -> Company:
     load_sandbox_ledger(tenant.company)
     load_sandbox_ledger(other_tenant.company, seed=12)
     return tenant.company
+
+
+@pytest.fixture
+def categorised_company(ledger_company: Company, other_tenant: Tenant) -> Company:
+    """`ledger_company` after the categorisation a completed sync runs (both organisations)."""
+    services.categorise_company(ledger_company)
+    services.categorise_company(other_tenant.company)
+    return ledger_company

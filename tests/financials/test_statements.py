@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -11,6 +12,16 @@ from ledgerlink.financials import selectors, services
 from ledgerlink.financials.categorise.engine import HIGH_CONFIDENCE
 from ledgerlink.financials.models import AccountCategory, CategoryStatus
 from ledgerlink.ledger.models import Account, FinancialStatementLine
+from ledgerlink.ledger.records import (
+    AccountRecord,
+    BillLine,
+    BillRecord,
+    CompanyInfoRecord,
+    DataType,
+    ExpenseRecord,
+    SupplierRecord,
+)
+from ledgerlink.ledger.services import upsert
 
 from .conftest import load_sandbox_ledger
 
@@ -134,6 +145,64 @@ def test_a_difference_is_flagged_not_hidden(ledger_company):
     assert [c.difference for c in result.pl.differences] == [Decimal("-5.00")]
 
 
-def test_without_platform_reports_a_cost_pl_is_built_from_the_ledger(tenant):
+def test_without_books_there_are_no_statements(tenant):
     result = selectors.financials(tenant.company)
     assert result.source == "none" and result.months == []
+
+
+def load_costs_only(company) -> None:
+    """A connection without statement reports: a chart, bills with line accounts (one in
+    EUR at a recorded rate, one without lines, one void) and an expense."""
+    upsert(company, "x", DataType.COMPANY_INFO, [CompanyInfoRecord("c", "Co", "GBP")])
+    upsert(company, "x", DataType.ACCOUNTS, [
+        AccountRecord("a-rent", "Office Rent", "6100", "EXPENSE"),
+        AccountRecord("a-travel", "Travel and Subsistence", "6200", "EXPENSE"),
+        AccountRecord("a-cogs", "Cost of Goods Sold", "5000", "DIRECTCOSTS"),
+    ])  # fmt: skip
+    upsert(company, "x", DataType.SUPPLIERS, [SupplierRecord("s1", "Landlord Ltd")])
+    bill = dict(supplier_source_id="s1", currency="GBP", amount_due=Decimal(0), status="paid")
+    upsert(company, "x", DataType.BILLS, [
+        BillRecord("b1", issue_date=date(2026, 3, 5), total_amount=Decimal("1200"), **bill,
+                   lines=[BillLine(Decimal("1000"), account_source_id="a-rent",
+                                   tax_amount=Decimal("200"))]),
+        BillRecord("b2", issue_date=date(2026, 3, 20), total_amount=Decimal("300"),
+                   **{**bill, "currency": "EUR"}, exchange_rate=Decimal("0.85"),
+                   lines=[BillLine(Decimal("200"), account_source_id="a-cogs"),
+                          BillLine(Decimal("100"), account_source_id="a-travel")]),
+        BillRecord("b3", issue_date=date(2026, 4, 1), total_amount=Decimal("50"), **bill),
+        BillRecord("b4", issue_date=date(2026, 4, 2), total_amount=Decimal("999"),
+                   **{**bill, "status": "void"},
+                   lines=[BillLine(Decimal("999"), account_source_id="a-rent")]),
+    ])  # fmt: skip
+    upsert(company, "x", DataType.EXPENSES, [
+        ExpenseRecord("e1", expense_date=date(2026, 4, 9), currency="GBP",
+                      amount=Decimal("40"), account_source_id="a-travel"),
+    ])  # fmt: skip
+
+
+def test_without_platform_reports_a_cost_pl_is_built_from_the_ledger(tenant, other_tenant):
+    load_costs_only(tenant.company)
+    load_sandbox_ledger(other_tenant.company)
+    services.categorise_company(tenant.company)
+    result = selectors.financials(tenant.company)
+    assert result.source == "ledger" and result.built_from_ledger
+    assert result.currency == "GBP"
+    assert result.months == [date(2026, 3, 31), date(2026, 4, 30)]
+    assert any("Built from the ledger" in note for note in result.notes)
+    rows = {r.label: r.amounts for r in result.pl.rows if r.kind == "line"}
+    # net of tax, EUR at the recorded rate, the void bill left out, the lineless bill's
+    # total as uncategorised costs
+    assert rows["Rent and premises"] == [Decimal("1000.00"), Decimal(0)]
+    assert rows["Cost of sales"] == [Decimal("170.00"), Decimal(0)]
+    assert rows["Travel"] == [Decimal("85.00"), Decimal("40.00")]
+    assert rows["Other operating expenses"] == [Decimal(0), Decimal("50.00")]
+    net = next(r for r in result.pl.rows if r.label == "Net profit")
+    assert net.amounts == [Decimal("-1255.00"), Decimal("-90.00")]
+    # nothing to tie out to: said so, never "no differences"
+    assert result.pl.differences == [] and result.pl.unchecked == result.months
+    assert "no net profit" in result.pl.unchecked_reason
+    assert result.bs.rows[-1].amounts == [Decimal(0), Decimal(0)]
+    assert result.bs.unchecked == result.months
+    own = selectors.financials(tenant.company, view="accounts")
+    labels = [r.label for r in own.pl.rows]
+    assert "Office Rent" in labels and "Uncategorised costs" in labels

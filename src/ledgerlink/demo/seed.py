@@ -138,6 +138,9 @@ def _apply_state(company: Company, data_request: DataRequest, state: str, now: d
             )
             if state == "completed":
                 _load_entity_books(entity, ireland="Ireland" in entity_name)
+                from ledgerlink.financials.services import schedule_categorisation
+
+                schedule_categorisation(entity)  # as after a sync (the worker runs it)
     if state == "completed":
         from ledgerlink.reports.services import schedule_after_data_change
 

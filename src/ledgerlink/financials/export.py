@@ -12,9 +12,17 @@ from ledgerlink.reports.writers.financials import BalancesSheet, StatementSheet,
 def _sheet(name: str, statement: selectors.Statement, notes: list[str]) -> StatementSheet:
     rows = [(r.label, r.kind, r.amounts) for r in statement.rows]
     checks = [
-        f"Difference {c.month:%Y-%m}: {c.difference:,.2f} ({statement.check_label})"
+        f"Difference {c.month:%Y-%m}: {c.difference:,.2f} ({statement.check_label}: "
+        f"{c.actual:,.2f} against {c.expected:,.2f})"
         for c in statement.differences
     ]
+    if statement.unchecked:
+        checks.append(
+            f"Not checked for {len(statement.unchecked)} month(s) ({statement.check_label}): "
+            f"{statement.unchecked_reason}."
+        )
+    elif statement.months and not statement.differences:
+        checks.append(f"Checked ({statement.check_label}): no differences.")
     return StatementSheet(
         name=name, title=statement.title, months=statement.months, rows=rows,
         notes=[*notes, *checks],

@@ -6,27 +6,19 @@ from typing import IO, Any
 
 from ledgerlink.financials import selectors, services
 from ledgerlink.financials.export import build_financials_workbook
-from ledgerlink.ledger.models import Account, Bill, FinancialStatementLine
 from ledgerlink.relationships.models import Company
 from ledgerlink.reports.registry import XLSX, BuildContext, ReportType, ReportUnavailable
 
 
-def has_books(company: Company) -> bool:
-    return any(
-        model.objects.filter(company=company).exists()
-        for model in (FinancialStatementLine, Account, Bill)
-    )
-
-
 def _subject(company: Company) -> Company:
     """Statements are per legal entity: a parent's own books, or its only entity's."""
-    if has_books(company):
+    if selectors.has_books(company):
         return company
-    with_books = [e for e in company.entities.order_by("name") if has_books(e)]
+    with_books = selectors.entities_with_books(company)
     if len(with_books) > 1:
         raise ReportUnavailable(
-            "Financials are per legal entity: open each entity's Financials page "
-            f"({', '.join(e.name for e in with_books)})."
+            "Financials are per legal entity: choose the entity on the Financials page and "
+            f"download its Excel there ({', '.join(e.name for e in with_books)})."
         )
     return with_books[0] if with_books else company
 
@@ -45,6 +37,7 @@ def build(ctx: BuildContext, out: IO[bytes]) -> dict[str, Any]:
         "first_month": statements.months[0].isoformat(),
         "last_month": statements.months[-1].isoformat(),
         "differences": len(statements.pl.differences) + len(statements.bs.differences),
+        "source": statements.source,
     }
 
 

@@ -14,18 +14,73 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.shortcuts import get_object_or_404
 
 from ledgerlink.financials.categorise.engine import AccountInput, suggest
 from ledgerlink.financials.models import AccountCategory, CategoryStatus
 from ledgerlink.financials.taxonomy import taxonomy
-from ledgerlink.ledger.models import Bill, Expense, FinancialStatementLine
+from ledgerlink.ledger.models import Account, Bill, CompanyInfo, Expense, FinancialStatementLine
 from ledgerlink.relationships.models import Company
 
 MAX_MONTHS = 24
 TOTALS_SECTION = "Totals"  # as the sandbox connector stores the platform's totals
 ZERO = Decimal(0)
+UNCATEGORISED = "Uncategorised costs"  # ledger costs whose bill line names no account
+LEDGER_NOTE = (
+    "Built from the ledger (bills and expenses by account and month): the platform's own "
+    "reports are not available, so income and the balance sheet are missing and the P&L "
+    "cannot be tied out to the platform's net profit."
+)
+
+
+def has_books(company: Company) -> bool:
+    return any(
+        model.objects.filter(company=company).exists()
+        for model in (FinancialStatementLine, Account, Bill, Expense)
+    )
+
+
+def entities_with_books(company: Company) -> list[Company]:
+    """A parent's legal entities that have books (statements are per legal entity)."""
+    if company.parent_id is not None:
+        return []
+    return [
+        e
+        for e in Company.objects.filter(
+            organisation_id=company.organisation_id, parent=company
+        ).order_by("name")
+        if has_books(e)
+    ]
+
+
+def pick_entity(company: Company, entities: list[Company], chosen: str) -> Company:
+    """The legal entity whose statements a parent's Financials page shows: the one chosen
+    (`?entity=<id>`, only among its own entities), else the parent's own books, else its
+    first entity with books."""
+    for entity in entities:
+        if chosen == str(entity.pk):
+            return entity
+    if not entities or has_books(company):
+        return company
+    return entities[0]
+
+
+def uncategorised_count(company: Company) -> int:
+    """Live accounts with no suggestion yet (suggestions are made after each sync)."""
+    return (
+        Account.objects.filter(company=company, is_deleted=False)
+        .exclude(
+            Exists(
+                AccountCategory.objects.filter(
+                    company=company,
+                    account_source=OuterRef("source"),
+                    account_source_id=OuterRef("source_id"),
+                )
+            )
+        )
+        .count()
+    )
 
 
 def categories(company: Company) -> QuerySet[AccountCategory]:
@@ -70,6 +125,9 @@ class Statement:
     rows: list[Row] = field(default_factory=list)
     differences: list[Check] = field(default_factory=list)
     check_label: str = ""
+    # months the check could not be made (e.g. no platform net profit to compare with)
+    unchecked: list[date] = field(default_factory=list)
+    unchecked_reason: str = ""
 
 
 @dataclass
@@ -80,6 +138,11 @@ class Financials:
     pl: Statement
     bs: Statement
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def built_from_ledger(self) -> bool:
+        """True when the statements were built from the ledger, not the platform's reports."""
+        return self.source == "ledger"
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,31 +173,35 @@ def _platform_lines(company: Company) -> tuple[list[_Line], dict[tuple[str, date
 
 
 def _ledger_lines(company: Company) -> tuple[list[_Line], str]:
-    """Costs per account and month from bills and expenses, in the base currency."""
+    """Costs per account and month from bills (their lines' accounts, net of tax) and
+    expenses, converted to the base currency with each record's recorded rate."""
     sums: dict[tuple[date, str], Decimal] = defaultdict(lambda: ZERO)
     bills = Bill.objects.filter(company=company, is_deleted=False).exclude(
         status__in=["void", "draft", "deleted"]
     )
-    for issue, rate, lines in bills.values_list("issue_date", "exchange_rate", "lines"):
+    for issue, rate, total, tax_lines in bills.values_list(
+        "issue_date", "exchange_rate", "total_amount", "lines"
+    ):
         end = _month_end(issue)
-        for line in lines or []:
+        if not tax_lines:  # a bill without lines (a template import): its total, unassigned
+            sums[(end, "")] += total * rate
+        for line in tax_lines or []:
             amount = Decimal(str(line.get("amount") or 0)) * rate
             sums[(end, str(line.get("account_source_id") or ""))] += amount
     for day, rate, amount, account in Expense.objects.filter(
         company=company, is_deleted=False, amount__gt=0
     ).values_list("expense_date", "exchange_rate", "amount", "account_source_id"):
         sums[(_month_end(day), account)] += amount * rate
-    from ledgerlink.ledger.models import Account
-
     names = dict(
         Account.objects.filter(company=company).values_list("source_id", "name")
     )  # fmt: skip
     lines = [
-        _Line("pl", end, "Expenses", account, names.get(account, "Uncategorised costs"),
-              amount.quantize(Decimal("0.01")))
+        _Line("pl", end, "Expenses", account if account in names else "",
+              names.get(account, UNCATEGORISED), amount.quantize(Decimal("0.01")))
         for (end, account), amount in sums.items()
     ]  # fmt: skip
-    return lines, ""
+    info = CompanyInfo.objects.filter(company=company).values_list("base_currency", flat=True)
+    return lines, next(iter(info), "")
 
 
 def _month_end(day: date) -> date:
@@ -147,6 +214,7 @@ def _details_for(company: Company, lines: list[_Line]) -> dict[str, str]:
     found: dict[str, str] = {}
     for category in categories(company):
         found[category.account_source_id] = category.detail
+    found[f"name:{UNCATEGORISED}"] = "other_operating_expenses"
     missing: dict[str, tuple[str, str]] = {}
     for line in lines:
         key = line.account_id or f"name:{line.account_name}"
@@ -168,10 +236,7 @@ def financials(company: Company, *, view: str = "taxonomy") -> Financials:
         lines, currency = _ledger_lines(company)
         source = "ledger" if lines else "none"
         if lines:
-            notes.append(
-                "Built from bills and expenses: the platform's own reports are not available, "
-                "so income and the balance sheet are missing."
-            )
+            notes.append(LEDGER_NOTE)
     months = sorted({line.month for line in lines})[-MAX_MONTHS:]
     keep = set(months)
     lines = [line for line in lines if line.month in keep]
@@ -254,8 +319,12 @@ def _check_pl(
     pl.check_label = "P&L lines against the platform's net profit"
     for month, computed in zip(months, net, strict=True):
         platform = totals.get(("pl:netProfit", month))
-        if platform is not None and platform != computed:
+        if platform is None:
+            pl.unchecked.append(month)
+        elif platform != computed:
             pl.differences.append(Check(month=month, expected=platform, actual=computed))
+    if pl.unchecked:
+        pl.unchecked_reason = "the platform gave no net profit to compare with"
 
 
 def _check_bs(
@@ -265,8 +334,12 @@ def _check_bs(
     for month in months:
         assets = _sum(lines, details, "bs", {"asset"}, month)
         claims = _sum(lines, details, "bs", {"liability", "equity"}, month)
-        if (assets or claims) and assets != claims:
+        if not any(ln.statement == "bs" and ln.month == month for ln in lines):
+            bs.unchecked.append(month)
+        elif assets != claims:
             bs.differences.append(Check(month=month, expected=claims, actual=assets))
+    if bs.unchecked:
+        bs.unchecked_reason = "there is no balance sheet for that month"
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,11 +50,25 @@ def _inputs(company: Company, accounts: list[Account]) -> list[AccountInput]:
     ]
 
 
-def categorise_company(company: Company) -> CategorisationResult:
+def categorise_company(
+    company: Company, *, actor: User | None = None, request: HttpRequest | None = None
+) -> CategorisationResult:
     """Suggest a category for every live ledger account; never touches a confirmation.
 
     Accounts already suggested are re-suggested only when the ledger changed them since.
+    Runs after a sync or import completes (`schedule_categorisation`) and before a
+    Financials report is built, never when a page is read. One run per company at a time:
+    the company row is locked first (as a template import does), so a second run waits and
+    then finds nothing left to do.
     """
+    with transaction.atomic():
+        Company.objects.select_for_update().filter(pk=company.pk).exists()
+        return _categorise_locked(company, actor, request)
+
+
+def _categorise_locked(
+    company: Company, actor: User | None, request: HttpRequest | None
+) -> CategorisationResult:
     accounts = list(
         Account.objects.filter(company=company, is_deleted=False).order_by("code", "name")
     )
@@ -79,41 +93,52 @@ def categorise_company(company: Company) -> CategorisationResult:
         )
     )
     now = timezone.now()
-    created = updated = 0
-    with transaction.atomic():
-        for account in stale:
-            key = (account.source, account.source_id)
-            s = suggestions[key]
-            values = {
-                "account_code": account.code,
-                "account_name": account.name,
-                "suggested_type": s.type,
-                "suggested_subtype": s.subtype,
-                "suggested_detail": s.detail,
-                "confidence": s.confidence,
-                "suggested_at": now,
-            }
-            category = existing.get(key)
-            if category is None:
-                AccountCategory.objects.create(
-                    company=company,
-                    account_source=account.source,
-                    account_source_id=account.source_id,
-                    **values,
-                )
-                created += 1
-            else:
-                AccountCategory.objects.filter(pk=category.pk).update(**values)
-                updated += 1
-        record(
-            organisation=company.organisation,
-            action="financials.categories_suggested",
-            summary=f"Categories suggested for {created + updated} accounts of {company.name}",
-            actor_kind="system",
-            company_id=company.pk,
-            data={"created": created, "updated": updated},
+    new: list[AccountCategory] = []
+    changed: list[AccountCategory] = []
+    for account in stale:
+        key = (account.source, account.source_id)
+        s = suggestions[key]
+        category = existing.get(key) or AccountCategory(
+            company=company, account_source=account.source, account_source_id=account.source_id
         )
-    return CategorisationResult(created, updated)
+        category.account_code = account.code
+        category.account_name = account.name
+        category.suggested_type = s.type
+        category.suggested_subtype = s.subtype
+        category.suggested_detail = s.detail
+        category.confidence = s.confidence
+        category.suggested_at = now
+        (changed if category.pk else new).append(category)
+    AccountCategory.objects.bulk_create(new, batch_size=1000)
+    AccountCategory.objects.bulk_update(
+        changed,
+        ["account_code", "account_name", "suggested_type", "suggested_subtype",
+         "suggested_detail", "confidence", "suggested_at"],
+        batch_size=1000,
+    )  # fmt: skip
+    record(
+        organisation=company.organisation,
+        action="financials.categories_suggested",
+        summary=f"Categories suggested for {len(stale)} accounts of {company.name}",
+        actor=actor,
+        actor_kind="user" if actor else "system",
+        request=request,
+        company_id=company.pk,
+        data={"created": len(new), "updated": len(changed)},
+    )
+    return CategorisationResult(len(new), len(changed))
+
+
+def schedule_categorisation(company: Company) -> None:
+    """After a completed sync or template import: suggest categories for the accounts it
+    brought (in the worker, once the data is committed). The Financials pages only read.
+    Nothing is queued for books without a chart of accounts (a template upload)."""
+    from ledgerlink.financials.tasks import categorise_accounts
+
+    if not Account.objects.filter(company=company, is_deleted=False).exists():
+        return
+    company_id = company.pk
+    transaction.on_commit(lambda: categorise_accounts.enqueue(company_id))
 
 
 class InvalidCategory(ValueError):

@@ -34,6 +34,11 @@ urlpatterns = [
         name="financials-confirm-all",
     ),
     path(
+        "companies/<int:pk>/financials/suggest/",
+        financials.suggest_now,
+        name="financials-suggest",
+    ),
+    path(
         "companies/<int:pk>/financials/financials.xlsx",
         financials.financials_export,
         name="financials-export",

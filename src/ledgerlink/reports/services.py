@@ -194,7 +194,11 @@ def queue_reports(company: Company, types: Iterable[str]) -> list[str]:
 
 def schedule_after_data_change(company: Company) -> list[str]:
     """After a completed sync or template import: rebuild the automatic reports of the
-    company (or of its parent, whose report covers it)."""
+    company (or of its parent, whose report covers it). The company's own accounts get
+    their category suggestions first (Financials pages only read them)."""
+    from ledgerlink.financials.services import schedule_categorisation
+
+    schedule_categorisation(company)
     subject = report_subject(company)
     return queue_reports(subject, wanted_types(subject.organisation))
 

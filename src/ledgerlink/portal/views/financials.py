@@ -21,6 +21,7 @@ from ledgerlink.portal.permissions import (
     viewer_required,
 )
 from ledgerlink.relationships import selectors
+from ledgerlink.reports import selectors as reports
 from ledgerlink.tenancy.models import User
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -28,20 +29,36 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @viewer_required
 def financials_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Read-only: categories are suggested after each sync or import, never on a GET."""
     company = selectors.get_company(current_org(request), pk)
-    services.categorise_company(company)  # only accounts new or changed since the last run
+    entities = financials.entities_with_books(company)
+    subject = financials.pick_entity(company, entities, request.GET.get("entity", ""))
     view = "accounts" if request.GET.get("view") == "accounts" else "taxonomy"
-    result = financials.financials(company, view=view)
-    grouped = financials.categories_by_status(company)
+    report_company = company.parent or company
+    result = financials.financials(subject, view=view)
+    grouped = financials.categories_by_status(subject)
     return render(
         request,
         "portal/financials/statements.html",
         {
             "company": company,
+            "subject": subject,
+            "entities": entities,
             "result": result,
             "view": view,
             "statements": [result.pl, result.bs],
             "counts": {status: len(items) for status, items in grouped.items()},
+            "uncategorised": financials.uncategorised_count(subject),
+            # The Financials report (of the top-level company) and Update reports, as on
+            # the company page.
+            "report_company": report_company,
+            "report_lines": [
+                line
+                for line in reports.company_reports(current_org(request), report_company)
+                if line.key == "financials"
+            ],
+            "has_live_connection": reports.company_has_live_connection(report_company),
+            "can_edit": current_membership(request).can_edit,
         },
     )
 
@@ -49,7 +66,6 @@ def financials_page(request: HttpRequest, pk: int) -> HttpResponse:
 @viewer_required
 def categories_page(request: HttpRequest, pk: int) -> HttpResponse:
     company = selectors.get_company(current_org(request), pk)
-    services.categorise_company(company)
     grouped = financials.categories_by_status(company)
     tax = taxonomy()
     for items in grouped.values():
@@ -69,6 +85,7 @@ def categories_page(request: HttpRequest, pk: int) -> HttpResponse:
             "high_count": high,
             "high_threshold": int(HIGH_CONFIDENCE * 100),
             "can_edit": current_membership(request).can_edit,
+            "uncategorised": financials.uncategorised_count(company),
         },
     )
 
@@ -81,6 +98,20 @@ def confirm_all(request: HttpRequest, pk: int) -> HttpResponse:
     count = services.confirm_high_confidence(company, user=user, request=request)
     messages.success(
         request, f"{count} high-confidence categor{'y' if count == 1 else 'ies'} confirmed."
+    )
+    return redirect("portal:financials-categories", pk=company.pk)
+
+
+@require_POST
+@analyst_required
+def suggest_now(request: HttpRequest, pk: int) -> HttpResponse:
+    """Suggest categories for accounts not yet categorised (normally done after each sync)."""
+    company = selectors.get_company(current_org(request), pk)
+    user: User = request.user  # type: ignore[assignment]
+    result = services.categorise_company(company, actor=user, request=request)
+    count = result.created + result.updated
+    messages.success(
+        request, f"Categories suggested for {count} account{'s' if count != 1 else ''}."
     )
     return redirect("portal:financials-categories", pk=company.pk)
 
@@ -135,7 +166,6 @@ def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @viewer_required
 def financials_export(request: HttpRequest, pk: int) -> HttpResponse:
     company = selectors.get_company(current_org(request), pk)
-    services.categorise_company(company)
     response = HttpResponse(build_financials_workbook(company), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="financials-{company.pk}.xlsx"'
     return response
