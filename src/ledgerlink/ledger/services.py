@@ -599,25 +599,30 @@ def _write_rows(
     table = shape.table
     quote = connection.ops.quote_name
     rows = page.rows
-    datetimes = shape.datetimes
-    values: list[list[Any]] = []
-    for row in rows:
-        value = list(row)
-        for n in datetimes:
-            if isinstance(value[n], str):
-                value[n] = datetime.fromisoformat(value[n])
-        values.append(value)
+    values: Sequence[Sequence[Any]] = rows
+    datetimes = [n for n in shape.datetimes if any(isinstance(row[n], str) for row in rows)]
+    if datetimes:
+        values = [list(row) for row in rows]
+        for value in values:
+            for n in datetimes:
+                if isinstance(value[n], str):
+                    value[n] = datetime.fromisoformat(value[n])
     columns = list(shape.columns)
     assignments = [f"{quote(c)} = excluded.{quote(c)}" for c in shape.update]
+    constants: dict[str, Any] = {"company_id": company.pk, "source": source, "is_deleted": False}
+    # The time as the sqlite3 adapter Django registers writes it, formatted once instead
+    # of once per row.
+    stamp = now.isoformat(" ") if connection.vendor == "sqlite" else now
+    tail = tuple(constants.get(c, stamp) for c in shape.constants)
     if shape.supplier_at is not None:
         at = shape.supplier_at
         links = _ids_by_source(m.Supplier, company, source, [row[at] for row in rows])
-        for value, row in zip(values, rows, strict=True):
-            value.append(links.get(row[at]))
+        get = links.get
+        params = [(*value, get(row[at]), *tail) for value, row in zip(values, rows, strict=True)]
         columns.append("supplier_id")
         assignments.append(_keep_link(table))
-    constants: dict[str, Any] = {"company_id": company.pk, "source": source, "is_deleted": False}
-    tail = [constants.get(c, now) for c in shape.constants]
+    else:
+        params = [(*value, *tail) for value in values]
     columns += shape.constants
     placeholders = ", ".join(["%s"] * len(columns))
     with connection.cursor() as cursor:
@@ -625,8 +630,9 @@ def _write_rows(
             f"INSERT INTO {quote(table)} ({bulk._quoted(columns)}) "  # noqa: S608
             f"VALUES ({placeholders}) ON CONFLICT (company_id, source, source_id) "
             f"DO UPDATE SET {', '.join(assignments)}",
-            [(*value, *tail) for value in values],
+            params,
         )
+    del params
     if page.allocations is None:
         return [], False
     at = shape.source_id_at
