@@ -75,6 +75,9 @@ ALLOCATIONS = "allocations"  # a bill payment's allocations, stored in their own
 STATISTICS_AFTER = 5000
 _SQLITE_CHUNK = 500  # source ids per `IN (…)` on databases without arrays
 _SQLITE_SCAN_ABOVE = 2_000  # more keys than this: read all of the company's ids instead
+# PostgreSQL: allocations of more bills than this (a whole file's) read all of the company's
+# bill ids from the source at once instead of probing the index once per key.
+_SCAN_ABOVE = 20_000
 
 
 @dataclass
@@ -418,6 +421,19 @@ def _ids_by_source(
         return {key: pk for key, pk in cursor.fetchall() if pk is not None}
 
 
+def _all_ids_by_source(
+    model: type[m.LedgerRecord], company: Company, source: str
+) -> dict[str, int]:
+    """Source id → primary key of every record of the company from `source`."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT source_id, id FROM {connection.ops.quote_name(model._meta.db_table)} "  # noqa: S608
+            "WHERE company_id = %s AND source = %s",
+            [company.pk, source],
+        )
+        return dict(cursor.fetchall())
+
+
 def _ids_by_source_sqlite(
     model: type[m.LedgerRecord], company: Company, source: str, wanted: set[str]
 ) -> dict[str, int]:
@@ -664,7 +680,13 @@ def _replace_allocations(
                 ).delete()
     if not allocations:
         return
-    bills = _ids_by_source(m.Bill, company, source, page.bill_ids or [a[0] for a in allocations])
+    if postgres and len(allocations) > _SCAN_ABOVE:
+        # As many bills as a whole file's: one read of the company's bills from `source` (an
+        # index range scan) costs the database a fraction of a probe per key.
+        bills = _all_ids_by_source(m.Bill, company, source)
+    else:
+        keys = page.bill_ids or [a[0] for a in allocations]
+        bills = _ids_by_source(m.Bill, company, source, keys)
     owners = [payment_ids[n] for n in page.allocation_rows]
     columns = ["bill_source_id", "amount", "allocated_on", "bill_id", "payment_id"]
     if postgres:
