@@ -618,11 +618,12 @@ def _write_rows(
     values: Sequence[Sequence[Any]] = rows
     datetimes = [n for n in shape.datetimes if any(isinstance(row[n], str) for row in rows)]
     if datetimes:
-        values = [list(row) for row in rows]
-        for value in values:
+        converted = [list(row) for row in rows]
+        for value in converted:
             for n in datetimes:
                 if isinstance(value[n], str):
                     value[n] = datetime.fromisoformat(value[n])
+        values = converted
     columns = list(shape.columns)
     assignments = [f"{quote(c)} = excluded.{quote(c)}" for c in shape.update]
     constants: dict[str, Any] = {"company_id": company.pk, "source": source, "is_deleted": False}
