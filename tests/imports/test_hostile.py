@@ -357,3 +357,39 @@ def test_deflate_garbage_in_an_entry():
     start = info.header_offset + 30 + len(name.encode()) + len(info.extra)
     raw[start : start + 40] = zlib.compress(b"nonsense")[:40].ljust(40, b"\xff")
     assert "damaged" in rejected_quickly(bytes(raw))
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        (
+            b'<c r="A1048576" t="inlineStr"><is><t>x</t></is></c>',
+            "The Bills sheet has more than 1,000,000 rows of data (it goes down to row "
+            "1,048,576): split the data over several uploads, and delete anything far below "
+            "the data.",
+        ),
+        (
+            b'<c r="XFD1" t="inlineStr"><is><t>x</t></is></c>',
+            "The Bills sheet uses 16,384 columns, more than the 200 allowed: delete the columns "
+            "that are not part of the template.",
+        ),
+        (
+            b'<c r="Z1" t="inlineStr"><is><t>x</t></is></c>',
+            "",
+        ),
+    ],
+)
+def test_far_cells_before_the_last_row_are_found(cell, message):
+    """The used area is found from every position, not from the last row or cell element
+    (which a crafted file can put anywhere)."""
+    data = xlsx()
+    part = sheet_part(data, "Bills")
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        xml = archive.read(part)
+    first_row_end = xml.index(b"</row>")
+    crafted = xml[:first_row_end] + cell + xml[first_row_end:]
+    found = parse_upload(rezip(data, replace={part: crafted}), "x.xlsx")
+    if message:
+        assert [p.message for p in found.problems] == [message]
+    else:  # a column Z far right of the template's columns is only read (and ignored)
+        assert not any("columns" in p.message or "rows of" in p.message for p in found.problems)

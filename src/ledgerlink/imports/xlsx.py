@@ -158,23 +158,71 @@ def _string_expansion(xml: bytes, string_lengths: list[int]) -> int:
     return total + (string_cells - len(indexes)) * longest
 
 
+def _last_row(xml: bytes) -> int:
+    """The highest row number any `r` position names (rows and cells), as Excel counts.
+
+    Of the numbers with the most digits, the largest. The last row element gives a
+    candidate with d digits, so only positions of at least d digits can beat it: one
+    regex pass that extracts only those (a handful in a sheet written in order) instead
+    of every cell's position. Without a candidate, every position is extracted.
+    """
+    at = xml.rfind(b'<row r="')
+    digits = 0
+    if at >= 0:
+        end = at + 8
+        while end < len(xml) and 48 <= xml[end] <= 57:
+            end += 1
+        digits = end - at - 8
+    refs = _long_row_refs(max(digits, 1)).findall(xml) if digits else []
+    if not refs:
+        refs = _ROW_REFS.findall(xml)
+    longest = max(map(len, refs), default=0)
+    return max((int(r) for r in refs if len(r) == longest), default=0)
+
+
+def _long_row_refs(digits: int) -> re.Pattern[bytes]:
+    return re.compile(rb' r="[A-Z]*(\d{%d,})"' % digits)
+
+
+def _last_column(xml: bytes) -> int:
+    """The highest column any cell position names (1 = A).
+
+    The last cell element's column is a candidate; only columns of more letters, or as
+    many letters and (for one letter) not before it, can beat it: one regex pass that
+    extracts only those. Without a candidate, every position is extracted.
+    """
+    at = xml.rfind(b'<c r="')
+    letters = b""
+    if at >= 0:
+        end = at + 6
+        while end < len(xml) and 65 <= xml[end] <= 90:
+            end += 1
+        letters = xml[at + 6 : end]
+    if len(letters) == 1:
+        pattern = rb' r="([A-Z]{2,}|[%s-Z])\d' % letters
+    elif letters:
+        pattern = rb' r="([A-Z]{%d,})\d' % len(letters)
+    else:
+        pattern = _COL_REFS.pattern
+    found = set(re.findall(pattern, xml)) or set(_COL_REFS.findall(xml))
+    return max(map(_column_number, found), default=0)
+
+
 def scan_worksheet(
     name: str, xml: bytes, max_rows: int, string_lengths: list[int] | None = None
 ) -> SheetScan:
     """The sheet's real used area, checks on its size, and its formula cells."""
     scan = SheetScan()
-    refs = _ROW_REFS.findall(xml)
     # Excel, LibreOffice, openpyxl and XlsxWriter write `r` first: one pass confirms it.
     regular = not _prefixed(xml) and _IRREGULAR.search(xml) is None
-    if not regular and not _all_positioned(xml, len(refs)):
+    if not regular and not _all_positioned(xml, len(_ROW_REFS.findall(xml))):
         scan.trouble = (
             f"The {name} sheet was written without cell positions, which this importer "
             "does not read: open the file in Excel, save it again and upload the new copy."
         )
         return scan
-    longest = max(map(len, refs), default=0)
-    scan.last_row = max((int(r) for r in refs if len(r) == longest), default=0)
-    scan.last_column = max(map(_column_number, set(_COL_REFS.findall(xml))), default=0)
+    scan.last_row = _last_row(xml)
+    scan.last_column = _last_column(xml)
     if scan.last_row > max_rows + 1:
         scan.trouble = (
             f"The {name} sheet has more than {max_rows:,} rows of data (it goes down to row "

@@ -75,6 +75,9 @@ ALLOCATIONS = "allocations"  # a bill payment's allocations, stored in their own
 STATISTICS_AFTER = 5000
 _SQLITE_CHUNK = 500  # source ids per `IN (…)` on databases without arrays
 _SQLITE_SCAN_ABOVE = 2_000  # more keys than this: read all of the company's ids instead
+# PostgreSQL: allocations of more bills than this (a whole file's) read all of the company's
+# bill ids from the source at once instead of probing the index once per key.
+_SCAN_ABOVE = 20_000
 
 
 @dataclass
@@ -418,6 +421,19 @@ def _ids_by_source(
         return {key: pk for key, pk in cursor.fetchall() if pk is not None}
 
 
+def _all_ids_by_source(
+    model: type[m.LedgerRecord], company: Company, source: str
+) -> dict[str, int]:
+    """Source id → primary key of every record of the company from `source`."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT source_id, id FROM {connection.ops.quote_name(model._meta.db_table)} "  # noqa: S608
+            "WHERE company_id = %s AND source = %s",
+            [company.pk, source],
+        )
+        return dict(cursor.fetchall())
+
+
 def _ids_by_source_sqlite(
     model: type[m.LedgerRecord], company: Company, source: str, wanted: set[str]
 ) -> dict[str, int]:
@@ -599,25 +615,31 @@ def _write_rows(
     table = shape.table
     quote = connection.ops.quote_name
     rows = page.rows
-    datetimes = shape.datetimes
-    values: list[list[Any]] = []
-    for row in rows:
-        value = list(row)
-        for n in datetimes:
-            if isinstance(value[n], str):
-                value[n] = datetime.fromisoformat(value[n])
-        values.append(value)
+    values: Sequence[Sequence[Any]] = rows
+    datetimes = [n for n in shape.datetimes if any(isinstance(row[n], str) for row in rows)]
+    if datetimes:
+        converted = [list(row) for row in rows]
+        for value in converted:
+            for n in datetimes:
+                if isinstance(value[n], str):
+                    value[n] = datetime.fromisoformat(value[n])
+        values = converted
     columns = list(shape.columns)
     assignments = [f"{quote(c)} = excluded.{quote(c)}" for c in shape.update]
+    constants: dict[str, Any] = {"company_id": company.pk, "source": source, "is_deleted": False}
+    # The time as the sqlite3 adapter Django registers writes it, formatted once instead
+    # of once per row.
+    stamp = now.isoformat(" ") if connection.vendor == "sqlite" else now
+    tail = tuple(constants.get(c, stamp) for c in shape.constants)
     if shape.supplier_at is not None:
         at = shape.supplier_at
         links = _ids_by_source(m.Supplier, company, source, [row[at] for row in rows])
-        for value, row in zip(values, rows, strict=True):
-            value.append(links.get(row[at]))
+        get = links.get
+        params = [(*value, get(row[at]), *tail) for value, row in zip(values, rows, strict=True)]
         columns.append("supplier_id")
         assignments.append(_keep_link(table))
-    constants: dict[str, Any] = {"company_id": company.pk, "source": source, "is_deleted": False}
-    tail = [constants.get(c, now) for c in shape.constants]
+    else:
+        params = [(*value, *tail) for value in values]
     columns += shape.constants
     placeholders = ", ".join(["%s"] * len(columns))
     with connection.cursor() as cursor:
@@ -625,8 +647,9 @@ def _write_rows(
             f"INSERT INTO {quote(table)} ({bulk._quoted(columns)}) "  # noqa: S608
             f"VALUES ({placeholders}) ON CONFLICT (company_id, source, source_id) "
             f"DO UPDATE SET {', '.join(assignments)}",
-            [(*value, *tail) for value in values],
+            params,
         )
+    del params
     if page.allocations is None:
         return [], False
     at = shape.source_id_at
@@ -658,7 +681,13 @@ def _replace_allocations(
                 ).delete()
     if not allocations:
         return
-    bills = _ids_by_source(m.Bill, company, source, page.bill_ids or [a[0] for a in allocations])
+    if postgres and len(allocations) > _SCAN_ABOVE:
+        # As many bills as a whole file's: one read of the company's bills from `source` (an
+        # index range scan) costs the database a fraction of a probe per key.
+        bills = _all_ids_by_source(m.Bill, company, source)
+    else:
+        keys = page.bill_ids or [a[0] for a in allocations]
+        bills = _ids_by_source(m.Bill, company, source, keys)
     owners = [payment_ids[n] for n in page.allocation_rows]
     columns = ["bill_source_id", "amount", "allocated_on", "bill_id", "payment_id"]
     if postgres:
