@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
+from ledgerlink.financials.categorise.text import normalise
+
 
 @dataclass(frozen=True, slots=True)
 class Scheme:
@@ -15,6 +17,7 @@ class Scheme:
     countries: tuple[str, ...]
     prefixes: dict[str, str]
     longest: int
+    words: frozenset[str] = frozenset()
 
     cache: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
 
@@ -42,6 +45,7 @@ def schemes() -> dict[str, Scheme]:
             countries=tuple(item["countries"]),
             prefixes=dict(item["prefixes"]),
             longest=max(len(p) for p in item["prefixes"]),
+            words=frozenset(normalise(w) for w in item.get("words", ())),
         )
         for key, item in data.items()
     }
