@@ -238,7 +238,10 @@ def _scheme_values(
         best, best_score = None, 0.0
         guess = type_prob.argmax(axis=1)
         tokens = [set(normalise(a.name).split()) for a in accounts]
+        dotted = sum(1 for i in coded if not accounts[i].code.strip().isdigit()) > len(coded) / 2
         for scheme in schemes().values():
+            if scheme.separated and not dotted:
+                continue
             agree = total = 0
             for i in coded:
                 value = scheme.lookup(digits[i])
@@ -246,7 +249,9 @@ def _scheme_values(
                     continue
                 total += 1
                 agree += int(_type_of(value) == TYPES[int(guess[i])])
-            score = agree / len(coded) if total >= 0.6 * len(coded) else 0.0
+            # a scheme for dotted codes maps only the balance sheet: judged where it speaks
+            share = total if scheme.separated else len(coded)
+            score = agree / share if total >= 0.6 * len(coded) else 0.0
             if scheme.words and score:
                 # names in the scheme's own language (German names: not the Dutch RGS)
                 said = sum(1 for t in tokens if t & scheme.words) / len(accounts)

@@ -18,6 +18,7 @@ class Scheme:
     prefixes: dict[str, str]
     longest: int
     words: frozenset[str] = frozenset()
+    separated: bool = False  # only for charts whose codes are written in dotted sections
 
     cache: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
 
@@ -46,6 +47,7 @@ def schemes() -> dict[str, Scheme]:
             prefixes=dict(item["prefixes"]),
             longest=max(len(p) for p in item["prefixes"]),
             words=frozenset(normalise(w) for w in item.get("words", ())),
+            separated=bool(item.get("separated", False)),
         )
         for key, item in data.items()
     }
