@@ -248,7 +248,7 @@ def _scheme_values(
                 if value is None:
                     continue
                 total += 1
-                agree += int(_type_of(value) == TYPES[int(guess[i])])
+                agree += int(TYPES[int(guess[i])] in _types_of(value))
             # a scheme for dotted codes maps only the balance sheet: judged where it speaks
             share = total if scheme.separated else len(coded)
             score = agree / share if total >= 0.6 * len(coded) else 0.0
@@ -266,6 +266,14 @@ def _scheme_values(
 
 def _type_of(value: str) -> str:
     return value if value in TYPES else bucket_type(value)
+
+
+_STATEMENTS = {"pl": ("income", "expense"), "bs": ("asset", "liability", "equity")}
+
+
+def _types_of(value: str) -> tuple[str, ...]:
+    """The types a scheme's value allows: one, or a statement's ("pl" income or expense)."""
+    return _STATEMENTS.get(value) or (_type_of(value),)
 
 
 def _consensus(groups: list[str | None], prob: Floats) -> Floats:
@@ -403,6 +411,10 @@ def suggest(
     scheme, values = _scheme_values(accounts, prob, weights.scheme_min_agreement)
     for i, value in enumerate(values):
         if value is None:
+            continue
+        if value in _STATEMENTS:
+            others = [t for t, kind in enumerate(TYPES) if kind not in _STATEMENTS[value]]
+            type_rules[i, others] -= weights.scheme
             continue
         type_rules[i, TYPES.index(_type_of(value))] += weights.scheme
         if value in layout.buckets:
