@@ -12,6 +12,7 @@ The detail inside the chosen bucket comes from multilingual keywords, else the b
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -93,6 +94,10 @@ class Weights:
     scheme: float = 8.0
     prefix1: float = 3.0
     prefix2: float = 4.0
+    prefix3: float = 3.0
+    prefix4: float = 0.0
+    max_lengths: int = 9  # consensus by code prefix up to this many code lengths
+    scheme_after_consensus: bool = False
     siblings: float = 0.9
     keyword: float = 8.0
     term: float = 10.0  # "long-term" / "short-term" in the name or parent → level-2
@@ -184,10 +189,22 @@ def chart_features(
     return np.asarray(all_hashes, dtype=np.uint32), offsets, keywords
 
 
+# "Wareneingang 19 % Vorsteuer", "Erlöse 7 % USt": a tax rate before the tax's name says which
+# VAT applies to a purchase or sale account; it does not make the account a tax account
+_RATE_ANNOTATION = re.compile(
+    r"\d+(?:[.,]\d+)?\s*%\s*(?:vorsteuer|vst|ust|umsatzsteuer|mwst|mehrwertsteuer|vat|gst|tva|iva|btw)\b",
+    re.IGNORECASE,
+)
+
+
+def _without_rates(text: str) -> str:
+    return _RATE_ANNOTATION.sub(" ", text) if "%" in text else text
+
+
 @lru_cache(maxsize=1 << 16)
 def type_words(text: str) -> list[str]:
     """Types named by type-level words in the text (e.g. "Aufwendungen" → expense)."""
-    return type_keyword_index().matches(words(text))
+    return type_keyword_index().matches(words(_without_rates(text)))
 
 
 @lru_cache(maxsize=1 << 16)
@@ -199,7 +216,7 @@ def term_words(text: str) -> list[str]:
 @lru_cache(maxsize=1 << 16)
 def detail_words(text: str) -> list[str]:
     """Taxonomy details whose keywords occur in the text."""
-    return keyword_index().matches(words(text))
+    return keyword_index().matches(words(_without_rates(text)))
 
 
 def _log_softmax(x: Floats) -> Floats:
@@ -220,15 +237,25 @@ def _scheme_values(
     if chosen is None:
         best, best_score = None, 0.0
         guess = type_prob.argmax(axis=1)
+        tokens = [set(normalise(a.name).split()) for a in accounts]
+        dotted = sum(1 for i in coded if not accounts[i].code.strip().isdigit()) > len(coded) / 2
         for scheme in schemes().values():
+            if scheme.separated and not dotted:
+                continue
             agree = total = 0
             for i in coded:
                 value = scheme.lookup(digits[i])
                 if value is None:
                     continue
                 total += 1
-                agree += int(_type_of(value) == TYPES[int(guess[i])])
-            score = agree / len(coded) if total >= 0.6 * len(coded) else 0.0
+                agree += int(TYPES[int(guess[i])] in _types_of(value))
+            # a scheme for dotted codes maps only the balance sheet: judged where it speaks
+            share = total if scheme.separated else len(coded)
+            score = agree / share if total >= 0.6 * len(coded) else 0.0
+            if scheme.words and score:
+                # names in the scheme's own language (German names: not the Dutch RGS)
+                said = sum(1 for t in tokens if t & scheme.words) / len(accounts)
+                score += min(said, 0.2) * 0.3
             if score > best_score:
                 best, best_score = scheme, score
         chosen = best if best_score >= min_agreement else None
@@ -239,6 +266,14 @@ def _scheme_values(
 
 def _type_of(value: str) -> str:
     return value if value in TYPES else bucket_type(value)
+
+
+_STATEMENTS = {"pl": ("income", "expense"), "bs": ("asset", "liability", "equity")}
+
+
+def _types_of(value: str) -> tuple[str, ...]:
+    """The types a scheme's value allows: one, or a statement's ("pl" income or expense)."""
+    return _STATEMENTS.get(value) or (_type_of(value),)
 
 
 def _consensus(groups: list[str | None], prob: Floats) -> Floats:
@@ -255,6 +290,44 @@ def _consensus(groups: list[str | None], prob: Floats) -> Floats:
         total = prob[idx].sum(axis=0)
         out[idx] = (total[None, :] - prob[idx]) / (len(rows) - 1)
     return out
+
+
+def _chart_groups(
+    accounts: Sequence[AccountInput], digits: list[str], weights: Weights
+) -> list[tuple[list[str | None], float]]:
+    """Groups whose members mostly share a type: code prefixes, then parents."""
+    lengths = {len(d) for d in digits if d}
+    out: list[tuple[list[str | None], float]] = []
+    if any(digits) and len(lengths) <= weights.max_lengths:
+        for size, weight in enumerate(
+            (weights.prefix1, weights.prefix2, weights.prefix3, weights.prefix4), start=1
+        ):
+            if weight:
+                out.append(([d[:size] if len(d) > size or (size == 1 and d) else None
+                             for d in digits], weight))  # fmt: skip
+    out.append(([normalise(a.parent_name) or None for a in accounts], weights.siblings))
+    return out
+
+
+def _chart_consensus(
+    combined: Floats,
+    own_rules: Floats,
+    platform_rules: Floats,
+    own_class: npt.NDArray[np.bool_],
+    prob: Floats,
+    groups: list[tuple[list[str | None], float]],
+    weights: Weights,
+) -> Floats:
+    """Rounds of: what the other accounts of the same prefix or parent now look like."""
+    for _round in range(max(1, weights.rounds)):
+        type_rules = own_rules.copy()
+        votes: Floats = (prob**weights.sharpen).astype(np.float32)
+        votes /= votes.sum(axis=1, keepdims=True)
+        for members, weight in groups:
+            type_rules += weight * np.log(_consensus(members, votes) + 0.05)
+        type_rules[own_class] = platform_rules[own_class]
+        prob = np.exp(_log_softmax(combined + type_rules))
+    return prob
 
 
 def suggest(
@@ -330,32 +403,23 @@ def suggest(
     # where the platform classified the account itself, chart-level evidence does not overrule
     own_class = np.asarray([bool(CLASSIFICATIONS.get(a.classification.strip().lower()))
                             for a in accounts])  # fmt: skip
+    digits = [code_digits(a.code) for a in accounts]
+    groups = _chart_groups(accounts, digits, weights)
+    if weights.scheme_after_consensus:
+        prob = _chart_consensus(combined, type_rules, platform_rules, own_class, prob, groups,
+                                weights)  # fmt: skip
     scheme, values = _scheme_values(accounts, prob, weights.scheme_min_agreement)
     for i, value in enumerate(values):
         if value is None:
             continue
+        if value in _STATEMENTS:
+            others = [t for t, kind in enumerate(TYPES) if kind not in _STATEMENTS[value]]
+            type_rules[i, others] -= weights.scheme
+            continue
         type_rules[i, TYPES.index(_type_of(value))] += weights.scheme
         if value in layout.buckets:
             bucket_rules[i, layout.buckets.index(value)] += weights.scheme
-    digits = [code_digits(a.code) for a in accounts]
-    lengths = {len(d) for d in digits if d}
-    prefix1 = [d[:1] or None for d in digits]
-    prefix2 = [d[:2] if len(d) >= 3 else None for d in digits]
-    parents = [normalise(a.parent_name) or None for a in accounts]
-    own_rules = type_rules.copy()
-    for _round in range(max(1, weights.rounds)):
-        # each round: what the other accounts of the same prefix or parent now look like
-        type_rules = own_rules.copy()
-        votes: Floats = (prob**weights.sharpen).astype(np.float32)
-        votes /= votes.sum(axis=1, keepdims=True)
-        if digits and len(lengths) <= 3:
-            p1 = _consensus(prefix1, votes)
-            p2 = _consensus(prefix2, votes)
-            type_rules += weights.prefix1 * np.log(p1 + 0.05)
-            type_rules += weights.prefix2 * np.log(p2 + 0.05)
-        type_rules += weights.siblings * np.log(_consensus(parents, votes) + 0.05)
-        type_rules[own_class] = platform_rules[own_class]
-        prob = np.exp(_log_softmax(combined + type_rules))
+    prob = _chart_consensus(combined, type_rules, platform_rules, own_class, prob, groups, weights)
     final_type = prob
     final_bucket_scores = bucket_scores + bucket_rules
     chosen_types = final_type.argmax(axis=1)

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
+from ledgerlink.financials.categorise.text import normalise
+
 
 @dataclass(frozen=True, slots=True)
 class Scheme:
@@ -15,6 +17,8 @@ class Scheme:
     countries: tuple[str, ...]
     prefixes: dict[str, str]
     longest: int
+    words: frozenset[str] = frozenset()
+    separated: bool = False  # only for charts whose codes are written in dotted sections
 
     cache: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
 
@@ -42,6 +46,8 @@ def schemes() -> dict[str, Scheme]:
             countries=tuple(item["countries"]),
             prefixes=dict(item["prefixes"]),
             longest=max(len(p) for p in item["prefixes"]),
+            words=frozenset(normalise(w) for w in item.get("words", ())),
+            separated=bool(item.get("separated", False)),
         )
         for key, item in data.items()
     }
