@@ -74,6 +74,29 @@ def test_syncing_twice_changes_nothing(fake, connection, tenant):
     assert ledger_snapshot(tenant.company) == first
 
 
+def test_links_whose_target_arrives_in_a_later_sync_are_resolved(fake, connection, tenant):
+    """A first sync links records as it stores them and skips the final link join; a link
+    left without its target is counted, and a later sync that brings the target links the
+    record although the record itself is not read again."""
+    fake.records[DataType.BILLS][0]["supplier"] = "s-late"
+    fake.records[DataType.BILL_PAYMENTS][1]["bill"] = "b-late"
+    first, _ = sync(connection)
+    assert first.progress[DataType.BILLS]["unlinked"] == 1
+    assert first.progress[DataType.BILL_PAYMENTS]["unlinked"] == 1
+    assert Bill.objects.get(source_id="b0-0").supplier is None
+    assert PaymentAllocation.objects.get(payment__source_id="p0-1").bill is None
+    assert Bill.objects.filter(company=tenant.company, supplier__isnull=False).count() == 9
+    later = "2026-03-01T00:00:00Z"
+    fake.records[DataType.SUPPLIERS].append({"id": "s-late", "name": "Late", "updated": later})
+    fake.records[DataType.BILLS].append(
+        {"id": "b-late", "supplier": "s0", "total": "9.00", "due": "9.00", "updated": later}
+    )
+    second, _ = sync(connection)
+    assert second.progress[DataType.BILLS]["records"] == 1  # only the new bill was read
+    assert Bill.objects.get(source_id="b0-0").supplier.source_id == "s-late"
+    assert PaymentAllocation.objects.get(payment__source_id="p0-1").bill.source_id == "b-late"
+
+
 def test_transient_errors_are_retried_with_backoff_honouring_retry_after(fake, connection, tenant):
     fake.failures[(DataType.BILLS, 1)] = [
         RateLimitedError("429", retry_after=7),

@@ -84,10 +84,14 @@ _SCAN_ABOVE = 20_000
 class UpsertResult:
     upserted: int = 0
     deleted: int = 0
+    # Links stored without their target (a supplier or bill not stored yet, or not at all):
+    # `resolve_links` has work only when some are, or when older records may have some.
+    unlinked: int = 0
 
     def __iadd__(self, other: UpsertResult) -> UpsertResult:
         self.upserted += other.upserted
         self.deleted += other.deleted
+        self.unlinked += other.unlinked
         return self
 
 
@@ -261,6 +265,8 @@ class Prepared:
     # True when the caller knows none of the page's records is stored yet (see `has_rows`);
     # None: look.
     fresh: bool | None = None
+    # Rows linked here (`linked`) that name a supplier the caller's map does not have.
+    unlinked: int = 0
 
     def source_ids_of(self) -> list[str]:
         """The source ids of the page's records, tombstones included."""
@@ -347,6 +353,7 @@ def prepare(
                     for line, row in zip(lines, rows, strict=True)
                 ]
                 page.linked = True
+                page.unlinked = sum(1 for row in rows if row[at] and row[at] not in suppliers)
             else:
                 page.supplier_ids = bulk.text_array(list({row[at] for row in rows}))
         page.lines = lines
@@ -385,12 +392,14 @@ def store(company: Company, source: str, page: Prepared) -> UpsertResult:
     with transaction.atomic(savepoint=False):
         if page.rows:
             if connection.vendor == "postgresql":
-                payment_ids, fresh = _write_copy(company, source, page, now)
+                payment_ids, fresh, result.unlinked = _write_copy(company, source, page, now)
             else:
-                payment_ids, fresh = _write_rows(company, source, page, now)
+                payment_ids, fresh, result.unlinked = _write_rows(company, source, page, now)
             result.upserted = len(page.rows)
             if page.allocations is not None:
-                _replace_allocations(company, source, page, payment_ids, fresh=fresh)
+                result.unlinked += _replace_allocations(
+                    company, source, page, payment_ids, fresh=fresh
+                )
         if page.tombstones:
             gone = shape.model._default_manager.filter(
                 company=company,
@@ -548,9 +557,9 @@ def _keep_link(table: str) -> str:
 
 def _write_copy(
     company: Company, source: str, page: Prepared, now: datetime
-) -> tuple[list[int], bool]:
-    """PostgreSQL: COPY the rows in; returns bill payments' primary keys (row order) and
-    whether every record was new."""
+) -> tuple[list[int], bool, int]:
+    """PostgreSQL: COPY the rows in; returns bill payments' primary keys (row order),
+    whether every record was new, and how many rows name a supplier not stored."""
     shape = page.layout
     rows = page.rows
     table = shape.table
@@ -559,6 +568,7 @@ def _write_copy(
     at = shape.source_id_at
     source_ids = page.source_ids or bulk.text_array([row[at] for row in rows])
     columns = list(shape.columns)
+    unlinked = page.unlinked
     if shape.supplier_at is not None:
         if not page.linked:
             at = shape.supplier_at
@@ -569,6 +579,7 @@ def _write_copy(
             lines = [
                 f"{line}\t{links.get(row[at], null)}" for line, row in zip(lines, rows, strict=True)
             ]
+            unlinked = sum(1 for row in rows if row[at] and row[at] not in links)
         columns.append("supplier_id")
     constants = {"company_id": company.pk, "source": source, "is_deleted": False}
     suffix = "".join(
@@ -586,7 +597,7 @@ def _write_copy(
             lines = [f"{pk}\t{line}" for pk, line in zip(ids, lines, strict=True)]
             columns.insert(0, "id")
         bulk.copy_text(table, columns, lines, suffix)
-        return ids, True
+        return ids, True, unlinked
     staged = bulk.stage(table, columns)
     bulk.copy_text(staged, columns, lines, suffix)
     assignments = [f"{quote(c)} = EXCLUDED.{quote(c)}" for c in shape.update]
@@ -601,15 +612,15 @@ def _write_copy(
             + (" RETURNING source_id, id" if want_ids else "")
         )
         if not want_ids:
-            return [], False
+            return [], False, unlinked
         stored = dict(cursor.fetchall())
     at = shape.source_id_at
-    return [stored[row[at]] for row in rows], False
+    return [stored[row[at]] for row in rows], False, unlinked
 
 
 def _write_rows(
     company: Company, source: str, page: Prepared, now: datetime
-) -> tuple[list[int], bool]:
+) -> tuple[list[int], bool, int]:
     """Other databases (SQLite): `executemany` of the same upsert."""
     shape = page.layout
     table = shape.table
@@ -631,11 +642,13 @@ def _write_rows(
     # of once per row.
     stamp = now.isoformat(" ") if connection.vendor == "sqlite" else now
     tail = tuple(constants.get(c, stamp) for c in shape.constants)
+    unlinked = 0
     if shape.supplier_at is not None:
         at = shape.supplier_at
         links = _ids_by_source(m.Supplier, company, source, [row[at] for row in rows])
         get = links.get
         params = [(*value, get(row[at]), *tail) for value, row in zip(values, rows, strict=True)]
+        unlinked = sum(1 for row in rows if row[at] and row[at] not in links)
         columns.append("supplier_id")
         assignments.append(_keep_link(table))
     else:
@@ -651,17 +664,18 @@ def _write_rows(
         )
     del params
     if page.allocations is None:
-        return [], False
+        return [], False, unlinked
     at = shape.source_id_at
     source_ids = [row[at] for row in rows]
     stored = _ids_by_source(shape.model, company, source, source_ids)
-    return [stored[source_id] for source_id in source_ids], False
+    return [stored[source_id] for source_id in source_ids], False, unlinked
 
 
 def _replace_allocations(
     company: Company, source: str, page: Prepared, payment_ids: list[int], *, fresh: bool
-) -> None:
-    """A payment's allocations are replaced with the ones it has now."""
+) -> int:
+    """A payment's allocations are replaced with the ones it has now; returns how many
+    name a bill not stored."""
     allocations = page.allocations
     assert allocations is not None
     table = m.PaymentAllocation._meta.db_table
@@ -680,7 +694,7 @@ def _replace_allocations(
                     payment_id__in=payment_ids[start : start + _SQLITE_CHUNK]
                 ).delete()
     if not allocations:
-        return
+        return 0
     if postgres and len(allocations) > _SCAN_ABOVE:
         # As many bills as a whole file's: one read of the company's bills from `source` (an
         # index range scan) costs the database a fraction of a probe per key.
@@ -688,6 +702,7 @@ def _replace_allocations(
     else:
         keys = page.bill_ids or [a[0] for a in allocations]
         bills = _ids_by_source(m.Bill, company, source, keys)
+    unlinked = sum(1 for a in allocations if a[0] not in bills)
     owners = [payment_ids[n] for n in page.allocation_rows]
     columns = ["bill_source_id", "amount", "allocated_on", "bill_id", "payment_id"]
     if postgres:
@@ -698,12 +713,13 @@ def _replace_allocations(
             for line, a, pk in zip(partial, allocations, owners, strict=True)
         ]
         bulk.copy_text(table, columns, lines)
-        return
+        return unlinked
     bulk.insert_rows(
         m.PaymentAllocation,
         columns,
         [[*a, bills.get(a[0]), pk] for a, pk in zip(allocations, owners, strict=True)],
     )
+    return unlinked
 
 
 def mark_unseen_deleted(company: Company, source: str, data_type: str, since: datetime) -> int:

@@ -443,6 +443,9 @@ class Runner:
         # Per data type: whether the company had none of its records when this worker
         # started on it, and the source ids of the pages handed over since.
         self._new: dict[str, tuple[bool, set[str]]] = {}
+        # Per data type this worker stored: whether the company had records of it (from
+        # this source) before. Unknown (another worker started the run): assume it had.
+        self._had_rows: dict[str, bool] = {}
         self._analyzed: set[str] = set()  # data types stored and analyzed since
 
     # checkpointing
@@ -543,6 +546,8 @@ class Runner:
                     )
                 state["records"] += stored.upserted
                 state["deleted"] += stored.deleted
+                if stored.unlinked:
+                    state["unlinked"] = state.get("unlinked", 0) + stored.unlinked
                 state["cursor"] = page.next_cursor
                 if page.watermark and (
                     not state["watermark"] or page.watermark > state["watermark"]
@@ -570,10 +575,9 @@ class Runner:
         """
         if data_type not in self._new:
             self.refresh_statistics_for(data_type)
-            self._new[data_type] = (
-                not ledger.has_rows(self.company, self.source, data_type),
-                set(),
-            )
+            empty = not ledger.has_rows(self.company, self.source, data_type)
+            self._new[data_type] = (empty, set())
+            self._had_rows.setdefault(data_type, not empty)
         pages = self.prepared_pages(data_type, context)
         try:
             if db.vendor != "postgresql" or db.in_atomic_block:
@@ -714,13 +718,25 @@ class Runner:
             self.sync_data_type(data_type)
         if self.run.records_total > BULK_LOAD:
             ledger.refresh_statistics(skip=sorted(self._analyzed))
-        ledger.resolve_links(self.company, self.source)
+        if self.links_to_resolve():
+            ledger.resolve_links(self.company, self.source)
         started = self.run.started_at or self.run.created_at
         for data_type, state in self.run.progress.items():
-            if state["since"] is None:  # a full read: what was not returned is gone
+            # A full read: what was not returned is gone. Nothing can be when the company
+            # had none of these records before this run (all were stored by it).
+            if state["since"] is None and self._had_rows.get(data_type, True):
                 state["deleted"] += ledger.mark_unseen_deleted(
                     self.company, self.source, data_type, started
                 )
+
+    def links_to_resolve(self) -> bool:
+        """Whether `ledger.resolve_links` can find anything to link: a link this run stored
+        without its target (counted per page, in the checkpoint), or records from before
+        the run (their targets may have arrived now). A first sync links every record as it
+        is stored, so on a million records this saves a join over all of them."""
+        if any(state.get("unlinked", 0) for state in self.run.progress.values()):
+            return True
+        return any(self._had_rows.get(data_type, True) for data_type in LINKS_SUPPLIERS)
 
 
 def _join_account_names(

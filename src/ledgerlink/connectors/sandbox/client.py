@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import email.utils
+import functools
+import ssl
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +24,13 @@ from ledgerlink.connectors.base import (
 # Explicit limits on every phase of a request: a stuck platform must not hang a worker.
 TIMEOUT = httpx.Timeout(connect=5.0, read=60.0, write=10.0, pool=5.0)
 USER_AGENT = "ledgerlink-sandbox-connector/1"
+
+
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """The verifying TLS context every client shares: building one loads the whole CA
+    bundle (tens of milliseconds), which a client per page or data type would repeat."""
+    return httpx.create_ssl_context()
 
 
 def base_url() -> str:
@@ -106,7 +115,7 @@ class SandboxApi:
             base_url=url or base_url(),
             timeout=TIMEOUT,
             follow_redirects=False,
-            verify=True,
+            verify=tls_context(),
             headers={"Accept": "application/json", "User-Agent": USER_AGENT},
             transport=transport,
         )
