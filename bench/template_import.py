@@ -229,10 +229,10 @@ def _run(args: argparse.Namespace) -> int:
 
     from django.db import connection
 
+    from ledgerlink.audit.chain import delete_organisation
     from ledgerlink.imports.parse import parse_upload
     from ledgerlink.imports.services import import_template
     from ledgerlink.relationships.services import create_company
-    from ledgerlink.tenancy.models import Organisation
     from ledgerlink.tenancy.services import create_organisation
 
     started = time.perf_counter()
@@ -277,7 +277,7 @@ def _run(args: argparse.Namespace) -> int:
         cpu_seconds = time.process_time() - cpu_started
         database_seconds = _database_cpu() - database_started
     finally:
-        Organisation.objects.filter(pk=org.pk).delete()
+        delete_organisation(org)
     if not result.ok:
         print("import failed:", result.problems[:5])
         return 1

@@ -132,3 +132,17 @@ def drop_trigger() -> None:
             cursor.execute("DROP TRIGGER audit_append_only ON audit_auditevent")
         else:
             cursor.execute("DROP TRIGGER audit_append_only")
+
+
+def test_an_organisation_is_deleted_with_its_trail_only_through_the_service(tenant, other_tenant):
+    from ledgerlink.tenancy.models import Organisation
+
+    write_events(tenant, 2)
+    chain.seal()
+    if connection.vendor == "postgresql":  # the trigger refuses a plain cascade
+        with pytest.raises(DatabaseError), transaction.atomic():
+            Organisation.objects.filter(pk=tenant.org.pk).delete()
+    chain.delete_organisation(tenant.org)
+    assert not AuditEvent.objects.filter(organisation_id=tenant.org.pk).exists()
+    assert AuditEvent.objects.filter(organisation=other_tenant.org).exists()
+    assert chain.verify() == []

@@ -126,6 +126,18 @@ def verify(organisation: Organisation | None = None) -> list[Break]:
     return breaks
 
 
+def delete_organisation(organisation: Organisation) -> None:
+    """Delete an organisation with its audit trail: the one deletion the append-only trigger
+    allows (PostgreSQL: only in a transaction that says so)."""
+    from django.db import connection
+
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL ledgerlink.audit_purge = 'on'")
+        Organisation.objects.filter(pk=organisation.pk).delete()
+
+
 def export_lines(organisation: Organisation) -> Iterator[str]:
     """The organisation's sealed trail as JSON Lines (for a SIEM), oldest first."""
     events = (
