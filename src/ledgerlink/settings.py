@@ -219,6 +219,8 @@ for _key in LEDGERLINK_ENCRYPTION_KEYS:
 # Off by default on real (HTTPS) deployments: clients must never connect pretend books.
 LEDGERLINK_SANDBOX_ENABLED = env_bool("LEDGERLINK_SANDBOX_ENABLED", not HTTPS)
 LEDGERLINK_SANDBOX_URL = env_str("LEDGERLINK_SANDBOX_URL", LEDGERLINK_BASE_URL + "/sandbox")
+# Records per sandbox API page the connector asks for (the platform allows up to 10,000).
+LEDGERLINK_SANDBOX_PAGE_SIZE = env_int("LEDGERLINK_SANDBOX_PAGE_SIZE", 10_000, minimum=1)
 SANDBOX_CLIENT_ID = env_str("SANDBOX_CLIENT_ID", "ledgerlink-sandbox")
 SANDBOX_CLIENT_SECRET = env_str("SANDBOX_CLIENT_SECRET", "sandbox-secret")
 # The sandbox only redirects back to ledgerlink's own OAuth callback.

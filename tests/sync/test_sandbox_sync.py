@@ -212,12 +212,12 @@ def test_revoked_consent_needs_reauthorisation(sandbox, tenants):
     assert connection.status == ConnectionStatus.NEEDS_REAUTHORISATION
 
 
-def test_disconnecting_mid_sync_cancels_the_run(sandbox, tenants, monkeypatch):
+def test_disconnecting_mid_sync_cancels_the_run(sandbox, tenants, settings):
     """The platform then refuses the revoked token: the run ends cancelled, not as a
     re-authorisation, and the connection stays disconnected."""
     from ledgerlink.connectors.services import disconnect
 
-    monkeypatch.setattr(SandboxConnector, "page_size", 50)
+    settings.LEDGERLINK_SANDBOX_PAGE_SIZE = 50
     alpha, _ = tenants
     sandbox_tenant = create_tenant("Leaving Ltd", 3, 10, 400, 300, 20)
     connection = connect(alpha, sandbox, sandbox_tenant)
@@ -266,6 +266,8 @@ def subprocess_env(sandbox_url: str) -> dict[str, str]:
         "DATABASE_URL": url,
         "LEDGERLINK_SANDBOX_URL": sandbox_url + "/sandbox",
         "LEDGERLINK_TASKS_BACKEND": "db",
+        # Several pages, so the worker can be killed between two of them.
+        "LEDGERLINK_SANDBOX_PAGE_SIZE": "2000",
         "LEDGERLINK_SYNC_LEASE_SECONDS": "3",
         "LEDGERLINK_SWEEP_INTERVAL_SECONDS": "1",
         "SECRET_KEY": os.environ["SECRET_KEY"],

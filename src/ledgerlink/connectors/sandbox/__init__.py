@@ -80,7 +80,8 @@ class SandboxConnector:
         return found
 
     def fetch(self, context: FetchContext) -> Iterator[Page]:
-        page_size = int(context.options.get("page_size", self.page_size))
+        default = getattr(settings, "LEDGERLINK_SANDBOX_PAGE_SIZE", self.page_size)
+        page_size = int(context.options.get("page_size", default))
         with SandboxApi(self.url) as api:
             yield from streams.fetch(api, context, page_size)
 
