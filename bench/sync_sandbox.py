@@ -77,6 +77,7 @@ class DatabaseCpu:
 
     def __init__(self) -> None:
         self._seen: dict[int, float] = {}
+        self._kinds: dict[int, str] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)
 
@@ -92,9 +93,12 @@ class DatabaseCpu:
             while not self._stop.wait(0.5):
                 with connections["default"].cursor() as cursor:
                     cursor.execute(
-                        "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                        "SELECT pid, backend_type FROM pg_stat_activity "
+                        "WHERE datname = current_database()"
                     )
-                    pids = [int(row[0]) for row in cursor.fetchall()]
+                    found = cursor.fetchall()
+                pids = [int(row[0]) for row in found]
+                self._kinds.update((int(pid), str(kind)) for pid, kind in found)
                 for pid in pids:
                     self._seen[pid] = max(self._seen.get(pid, 0.0), cpu_seconds([pid]))
         finally:
@@ -107,6 +111,14 @@ class DatabaseCpu:
 
     def seconds(self, before: dict[int, float]) -> float:
         return sum(cpu - before.get(pid, 0.0) for pid, cpu in self._seen.items())
+
+    def by_kind(self, before: dict[int, float]) -> dict[str, float]:
+        """CPU seconds per kind of server process (client backend, autovacuum worker …)."""
+        kinds: dict[str, float] = {}
+        for pid, cpu in self._seen.items():
+            kind = self._kinds.get(pid, "?")
+            kinds[kind] = kinds.get(kind, 0.0) + cpu - before.get(pid, 0.0)
+        return kinds
 
     def snapshot(self) -> dict[int, float]:
         return dict(self._seen)
@@ -213,6 +225,7 @@ def main() -> None:
             cpu_after = (cpu_seconds([os.getpid()]), cpu_seconds(workers), cpu_seconds())
             time.sleep(0.6)
         database_cpu = database.seconds(database_before)
+        database_kinds = database.by_kind(database_before)
         assert result is not None and result.status == "succeeded", result and result.message
         total = result.records_total
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -233,6 +246,10 @@ def main() -> None:
             f"{total / ours:,.0f} records per CPU second, so {cores} idle cores would give "
             f"about {total / ours * cores:,.0f} records/s; machine {machine_cpu:,.1f} s "
             f"({machine_cpu / elapsed / cores:.0%} of {cores} cores, other work included)"
+        )
+        print(
+            "PostgreSQL by process: "
+            + ", ".join(f"{kind} {cpu:,.1f} s" for kind, cpu in sorted(database_kinds.items()))
         )
     finally:
         server.terminate()
