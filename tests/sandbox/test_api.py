@@ -209,9 +209,12 @@ def test_a_failure_mid_sync_resumes_from_the_last_cursor(connector, token, sandb
         data_type=DataType.BILLS,
         options={"page_size": 60},
     )
+    # Queued before the first request: the client asks for page 2 while it reads page 1, so
+    # a fault queued after page 1 arrived could come too late for that request.
+    faults.delay_next(sandbox_tenant, 0.01)  # the first request passes (after a pause)
+    faults.fail_next(sandbox_tenant, 503)  # the next one, for page 2, fails
     pages = connector.fetch(context)
     first = next(pages)
-    faults.fail_next(sandbox_tenant, 503)
     with pytest.raises(RetryableError):
         next(pages)
     context.cursor = first.next_cursor
