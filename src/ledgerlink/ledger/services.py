@@ -815,3 +815,32 @@ def replace_source(
         refresh_statistics()
     resolve_links(company, source)
     return counts
+
+
+def delete_companies_data(company_ids: Iterable[int]) -> int:
+    """Delete every ledger record of these companies, one statement per table; returns how
+    many rows went. Call it before deleting the companies themselves.
+
+    The links between ledger records have no database constraint (see ledger.models), so
+    Django's cascade would read every record into memory to clear or delete what points at
+    it: minutes and gigabytes for a million bills, in the request that deletes a company.
+    """
+    ids = list(company_ids)
+    if not ids:
+        return 0
+    quote = connection.ops.quote_name
+    marks = ", ".join(["%s"] * len(ids))
+    deleted = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {quote(m.PaymentAllocation._meta.db_table)} "  # noqa: S608 - ours
+            f"WHERE payment_id IN (SELECT id FROM {quote(m.BillPayment._meta.db_table)} "
+            f"WHERE company_id IN ({marks}))",
+            ids,
+        )
+        deleted += int(cursor.rowcount)
+        for data_type in reversed(DataType.ALL):
+            table = quote(MODEL_FOR[data_type]._meta.db_table)
+            cursor.execute(f"DELETE FROM {table} WHERE company_id IN ({marks})", ids)  # noqa: S608
+            deleted += int(cursor.rowcount)
+    return deleted

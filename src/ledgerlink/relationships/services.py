@@ -114,7 +114,9 @@ def update_company(
 def delete_company(
     *, company: Company, actor: User | None, request: HttpRequest | None = None
 ) -> None:
-    """Delete a company with its entities, requests and (later) all synced data."""
+    """Delete a company with its entities, requests and all their synced data."""
+    from ledgerlink.ledger.services import delete_companies_data
+
     organisation = company.organisation
     entity_count = company.entities.count()
     record(
@@ -128,6 +130,7 @@ def delete_company(
     )
     # latest_request points back at a row this delete removes; clear it first.
     Company.objects.filter(pk=company.pk).update(latest_request=None)
+    delete_companies_data([company.pk, *company.entities.values_list("pk", flat=True)])
     company.delete()
 
 
