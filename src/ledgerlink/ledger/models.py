@@ -26,12 +26,16 @@ def rate() -> models.DecimalField:  # type: ignore[type-arg]
 # PostgreSQL checked each inserted row against its target one at a time, about half of the
 # database's share of a 100,000-bill import. The links are written only by the ledger
 # services: from the ids of records of the same company and source read in the same
-# transaction, or by `resolve_links`' set-based joins. Records are deleted only through
-# Django (whose CASCADE / SET_NULL handles the links) or, for allocations, by the ledger
-# services; the writers of one company's records from one source are serialised (a sync run
-# is claimed by one worker; `replace_source` locks the company row), and sources never link
-# to each other's records. A link is read with a join (or Django's related lookups), so a
-# link without a target would read as no link; the tests check none is left.
+# transaction, or by `resolve_links`' set-based joins. Records are deleted only by the ledger
+# services, set-based, clearing or deleting what links to them as Django's SET_NULL /
+# CASCADE would (`delete_stale`, `delete_companies_data`, allocations of a deleted payment).
+# So a supplier or bill link needs no index either: nothing looks records up by it but those
+# statements, which go through one company's records anyway (an allocation's payment link
+# has one: a payment's allocations are replaced through it). The writers of one company's
+# records from one source are serialised (a sync run is claimed by one worker;
+# `replace_source` locks the company row), and sources never link to each other's records.
+# A link is read with a join (or Django's related lookups), so a link without a target
+# would read as no link; the tests check none is left.
 
 
 class LedgerRecord(models.Model):
@@ -121,6 +125,7 @@ class Bill(LedgerRecord):
         blank=True,
         related_name="bills",
         db_constraint=False,  # see LINKS_WITHOUT_CONSTRAINT
+        db_index=False,
     )
     reference = models.CharField(max_length=200, blank=True)
     issue_date = models.DateField()
@@ -136,7 +141,6 @@ class Bill(LedgerRecord):
 
     class Meta:
         constraints = [_unique("ledger_bill_unique")]
-        indexes = [models.Index(fields=["company", "issue_date"])]
 
 
 class BillPayment(LedgerRecord):
@@ -148,6 +152,7 @@ class BillPayment(LedgerRecord):
         blank=True,
         related_name="payments",
         db_constraint=False,  # see LINKS_WITHOUT_CONSTRAINT
+        db_index=False,
     )
     payment_date = models.DateField()
     currency = models.CharField(max_length=3)
@@ -161,7 +166,6 @@ class BillPayment(LedgerRecord):
 
     class Meta:
         constraints = [_unique("ledger_billpayment_unique")]
-        indexes = [models.Index(fields=["company", "payment_date"])]
 
 
 class PaymentAllocation(models.Model):
@@ -181,6 +185,7 @@ class PaymentAllocation(models.Model):
         blank=True,
         related_name="allocations",
         db_constraint=False,  # see LINKS_WITHOUT_CONSTRAINT
+        db_index=False,
     )
     amount = money()
     allocated_on = models.DateField(null=True, blank=True)
@@ -198,6 +203,7 @@ class Expense(LedgerRecord):
         blank=True,
         related_name="expenses",
         db_constraint=False,  # see LINKS_WITHOUT_CONSTRAINT
+        db_index=False,
     )
     supplier_name = models.CharField(max_length=300, blank=True)
     expense_date = models.DateField()
@@ -212,7 +218,6 @@ class Expense(LedgerRecord):
 
     class Meta:
         constraints = [_unique("ledger_expense_unique")]
-        indexes = [models.Index(fields=["company", "expense_date"])]
 
 
 class Account(LedgerRecord):

@@ -806,10 +806,7 @@ def replace_source(
     counts: dict[str, int] = {}
     for data_type in DataType.ALL:
         counts[data_type] = upsert(company, source, data_type, pages.get(data_type, ())).upserted
-    for data_type in reversed(DataType.ALL):
-        MODEL_FOR[data_type]._default_manager.filter(
-            company=company, source=source, synced_at__lt=started
-        ).delete()
+    delete_stale(company, source, started)
     if sum(counts.values()) > STATISTICS_AFTER:
         # Planned with the statistics from before the load, the link joins go quadratic.
         refresh_statistics()
@@ -842,5 +839,47 @@ def delete_companies_data(company_ids: Iterable[int]) -> int:
         for data_type in reversed(DataType.ALL):
             table = quote(MODEL_FOR[data_type]._meta.db_table)
             cursor.execute(f"DELETE FROM {table} WHERE company_id IN ({marks})", ids)  # noqa: S608
+            deleted += int(cursor.rowcount)
+    return deleted
+
+
+def delete_stale(company: Company, source: str, before: datetime) -> int:
+    """Delete the company's records from `source` not stored since `before`, one statement
+    per table, clearing the links to them first as Django's SET_NULL / CASCADE would
+    (links never cross sources); returns how many records went.
+
+    Django's cascade would read every such record (and what points at it) into memory.
+    """
+    quote = connection.ops.quote_name
+    params: list[Any] = [company.pk, source, before]
+    stale = "company_id = %s AND source = %s AND synced_at < %s"
+    mine = "company_id = %s AND source = %s"
+
+    def ids(model: type[models.Model]) -> str:
+        return f"SELECT id FROM {quote(model._meta.db_table)} WHERE {stale}"  # noqa: S608
+
+    deleted = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        allocations = quote(m.PaymentAllocation._meta.db_table)
+        cursor.execute(
+            f"DELETE FROM {allocations} WHERE payment_id IN ({ids(m.BillPayment)})",  # noqa: S608
+            params,
+        )
+        payments = quote(m.BillPayment._meta.db_table)
+        cursor.execute(
+            f"UPDATE {allocations} SET bill_id = NULL "  # noqa: S608 - names are ours
+            f"WHERE payment_id IN (SELECT id FROM {payments} WHERE {mine}) "
+            f"AND bill_id IN ({ids(m.Bill)})",
+            [company.pk, source, *params],
+        )
+        for model in (m.Bill, m.BillPayment, m.Expense):
+            cursor.execute(
+                f"UPDATE {quote(model._meta.db_table)} SET supplier_id = NULL "  # noqa: S608
+                f"WHERE {mine} AND supplier_id IN ({ids(m.Supplier)})",
+                [company.pk, source, *params],
+            )
+        for data_type in reversed(DataType.ALL):
+            table = quote(MODEL_FOR[data_type]._meta.db_table)
+            cursor.execute(f"DELETE FROM {table} WHERE {stale}", params)  # noqa: S608
             deleted += int(cursor.rowcount)
     return deleted
