@@ -12,6 +12,7 @@ The detail inside the chosen bucket comes from multilingual keywords, else the b
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -25,6 +26,7 @@ import numpy.typing as npt
 from ledgerlink.financials.categorise import model as model_module
 from ledgerlink.financials.categorise.schemes import Scheme, for_country, schemes
 from ledgerlink.financials.categorise.text import (
+    account_code,
     code_digits,
     feature_hashes,
     keyword_index,
@@ -91,7 +93,7 @@ class Weights:
     classification: float = 8.0
     platform_type: float = 3.0
     statement: float = 5.0
-    scheme: float = 8.0
+    scheme: float = 32.0
     prefix1: float = 3.0
     prefix2: float = 4.0
     prefix3: float = 3.0
@@ -105,6 +107,8 @@ class Weights:
     ancestor_type: float = 8.0
     sign: float = 0.2
     scheme_min_agreement: float = 0.55
+    scheme_full_agreement: float = 0.55  # the scheme counts fully from this agreement on
+    scheme_floor: float = 1.0  # share of `scheme` at the least agreement
     rounds: int = 2
     sharpen: float = 2.0  # confident accounts count more in the chart's consensus
 
@@ -171,10 +175,23 @@ def ancestors_in_chart(accounts: Sequence[AccountInput]) -> list[list[str]]:
     return result
 
 
+def with_codes(accounts: Sequence[AccountInput]) -> Sequence[AccountInput]:
+    """The accounts, those without a code given the one written in their name, if any."""
+    if all(a.code.strip() for a in accounts):
+        return accounts
+    out = list(accounts)
+    for i, account in enumerate(accounts):
+        code = account_code(account.code, account.name)
+        if code != account.code:
+            out[i] = dataclasses.replace(account, code=code)
+    return out
+
+
 def chart_features(
     accounts: Sequence[AccountInput], chains: list[list[str]] | None = None
 ) -> tuple[npt.NDArray[np.uint32], list[int], list[list[str]]]:
     """Hashed features of every account (concatenated), offsets, and name keywords."""
+    accounts = with_codes(accounts)
     chains = chains if chains is not None else ancestors_in_chart(accounts)
     all_hashes: list[int] = []
     offsets = [0]
@@ -227,13 +244,16 @@ def _log_softmax(x: Floats) -> Floats:
 
 def _scheme_values(
     accounts: Sequence[AccountInput], type_prob: Floats, min_agreement: float
-) -> tuple[Scheme | None, list[str | None]]:
+) -> tuple[Scheme | None, list[str | None], float]:
+    """The chart's numbering scheme, each account's value in it, and how far the names agree
+    with it (1.0 where the country chose the scheme)."""
     digits = [code_digits(a.code) for a in accounts]
     coded = [i for i, d in enumerate(digits) if d]
     if not coded:
-        return None, [None] * len(accounts)
+        return None, [None] * len(accounts), 0.0
     countries = {a.country.strip().upper()[:2] for a in accounts if a.country.strip()}
     chosen = for_country(next(iter(countries))) if len(countries) == 1 else None
+    best_score = 1.0
     if chosen is None:
         best, best_score = None, 0.0
         guess = type_prob.argmax(axis=1)
@@ -242,13 +262,17 @@ def _scheme_values(
         for scheme in schemes().values():
             if scheme.separated and not dotted:
                 continue
-            agree = total = 0
+            agree = 0.0
+            total = 0
             for i in coded:
                 value = scheme.lookup(digits[i])
                 if value is None:
                     continue
                 total += 1
-                agree += int(TYPES[int(guess[i])] in _types_of(value))
+                allowed = _types_of(value)
+                if TYPES[int(guess[i])] in allowed:
+                    # a value that allows several types says less: it agrees for less
+                    agree += _SET_AGREEMENT[len(allowed)]
             # a scheme for dotted codes maps only the balance sheet: judged where it speaks
             share = total if scheme.separated else len(coded)
             score = agree / share if total >= 0.6 * len(coded) else 0.0
@@ -260,8 +284,8 @@ def _scheme_values(
                 best, best_score = scheme, score
         chosen = best if best_score >= min_agreement else None
     if chosen is None:
-        return None, [None] * len(accounts)
-    return chosen, [chosen.lookup(d) if d else None for d in digits]
+        return None, [None] * len(accounts), 0.0
+    return chosen, [chosen.lookup(d) if d else None for d in digits], best_score
 
 
 def _type_of(value: str) -> str:
@@ -269,11 +293,16 @@ def _type_of(value: str) -> str:
 
 
 _STATEMENTS = {"pl": ("income", "expense"), "bs": ("asset", "liability", "equity")}
+_SET_AGREEMENT = {1: 1.0, 2: 0.8, 3: 0.5, 4: 0.3, 5: 0.0}
 
 
+@cache
 def _types_of(value: str) -> tuple[str, ...]:
-    """The types a scheme's value allows: one, or a statement's ("pl" income or expense)."""
-    return _STATEMENTS.get(value) or (_type_of(value),)
+    """The types a scheme's value allows: one, a statement's ("pl" income or expense), or
+    those of "asset|liability" (either, where the scheme mixes debit and credit balances)."""
+    if value in _STATEMENTS:
+        return _STATEMENTS[value]
+    return tuple(dict.fromkeys(_type_of(part) for part in value.split("|")))
 
 
 def _consensus(groups: list[str | None], prob: Floats) -> Floats:
@@ -339,6 +368,7 @@ def suggest(
     if not accounts:
         return []
     weights = weights or Weights()
+    accounts = with_codes(accounts)
     layout = _layout()
     model = model if model is not None else model_module.shipped()
     n, nb = len(accounts), len(layout.buckets)
@@ -408,15 +438,21 @@ def suggest(
     if weights.scheme_after_consensus:
         prob = _chart_consensus(combined, type_rules, platform_rules, own_class, prob, groups,
                                 weights)  # fmt: skip
-    scheme, values = _scheme_values(accounts, prob, weights.scheme_min_agreement)
+    scheme, values, agreement = _scheme_values(accounts, prob, weights.scheme_min_agreement)
+    # a scheme the names agree with only loosely counts less (it may be the wrong one)
+    span = max(weights.scheme_full_agreement - weights.scheme_min_agreement, 1e-6)
+    scheme_weight = weights.scheme * min(
+        1.0, weights.scheme_floor + (agreement - weights.scheme_min_agreement) / span
+    )
     for i, value in enumerate(values):
         if value is None:
             continue
-        if value in _STATEMENTS:
-            others = [t for t, kind in enumerate(TYPES) if kind not in _STATEMENTS[value]]
-            type_rules[i, others] -= weights.scheme
+        allowed = _types_of(value)
+        if len(allowed) > 1:
+            others = [t for t, kind in enumerate(TYPES) if kind not in allowed]
+            type_rules[i, others] -= scheme_weight
             continue
-        type_rules[i, TYPES.index(_type_of(value))] += weights.scheme
+        type_rules[i, TYPES.index(_type_of(value))] += scheme_weight
         if value in layout.buckets:
             bucket_rules[i, layout.buckets.index(value)] += weights.scheme
     prob = _chart_consensus(combined, type_rules, platform_rules, own_class, prob, groups, weights)

@@ -132,8 +132,27 @@ def type_keyword_index() -> KeywordIndex:
     return build_keyword_index(_keyword_data()["type"])
 
 
+# "0010-0249", "0675-0676+0680-0689": a range of codes (a group) is read as its first code
+_CODE_RANGE = re.compile(r"\s*(\d+)\s*[-+]\s*\d")
+# "109-Actionnaires": a chart that writes the code into the name, before a hyphen
+_NAME_CODE = re.compile(r"\s*(\d{1,10})\s?-\s?(?=[^\d\s])")
+
+
+@lru_cache(maxsize=1 << 16)
 def code_digits(code: str) -> str:
+    """The digits of a code (dotted sections joined); a range's first code."""
+    found = _CODE_RANGE.match(code)
+    if found:
+        return found.group(1)
     return "".join(c for c in code if c.isdigit())
+
+
+def account_code(code: str, name: str) -> str:
+    """The account's code, else one written at the start of its name ("109-Actionnaires")."""
+    if code.strip():
+        return code
+    found = _NAME_CODE.match(name)
+    return found.group(1) if found else ""
 
 
 def _grams(token: str, out: list[str], tag: str) -> None:
