@@ -93,7 +93,8 @@ class Weights:
     classification: float = 8.0
     platform_type: float = 3.0
     statement: float = 5.0
-    scheme: float = 32.0
+    scheme: float = 32.0  # for the type
+    scheme_bucket: float = 8.0  # for the level-2 bucket (a keyword such as "depreciation" wins)
     prefix1: float = 3.0
     prefix2: float = 4.0
     prefix3: float = 3.0
@@ -454,7 +455,7 @@ def suggest(
             continue
         type_rules[i, TYPES.index(_type_of(value))] += scheme_weight
         if value in layout.buckets:
-            bucket_rules[i, layout.buckets.index(value)] += weights.scheme
+            bucket_rules[i, layout.buckets.index(value)] += weights.scheme_bucket
     prob = _chart_consensus(combined, type_rules, platform_rules, own_class, prob, groups, weights)
     final_type = prob
     final_bucket_scores = bucket_scores + bucket_rules
