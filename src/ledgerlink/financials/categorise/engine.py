@@ -108,6 +108,7 @@ class Weights:
     ancestor_type: float = 8.0
     sign: float = 0.2
     scheme_min_agreement: float = 0.55
+    scheme_words: float = 0.5  # per share of names in the scheme's language (up to 0.2)
     scheme_full_agreement: float = 0.55  # the scheme counts fully from this agreement on
     scheme_floor: float = 1.0  # share of `scheme` at the least agreement
     rounds: int = 2
@@ -244,7 +245,10 @@ def _log_softmax(x: Floats) -> Floats:
 
 
 def _scheme_values(
-    accounts: Sequence[AccountInput], type_prob: Floats, min_agreement: float
+    accounts: Sequence[AccountInput],
+    type_prob: Floats,
+    min_agreement: float,
+    weights_bonus: float = 0.3,
 ) -> tuple[Scheme | None, list[str | None], float]:
     """The chart's numbering scheme, each account's value in it, and how far the names agree
     with it (1.0 where the country chose the scheme)."""
@@ -280,7 +284,7 @@ def _scheme_values(
             if scheme.words and score:
                 # names in the scheme's own language (German names: not the Dutch RGS)
                 said = sum(1 for t in tokens if t & scheme.words) / len(accounts)
-                score += min(said, 0.2) * 0.3
+                score += min(said, 0.2) * weights_bonus
             if score > best_score:
                 best, best_score = scheme, score
         chosen = best if best_score >= min_agreement else None
@@ -439,7 +443,9 @@ def suggest(
     if weights.scheme_after_consensus:
         prob = _chart_consensus(combined, type_rules, platform_rules, own_class, prob, groups,
                                 weights)  # fmt: skip
-    scheme, values, agreement = _scheme_values(accounts, prob, weights.scheme_min_agreement)
+    scheme, values, agreement = _scheme_values(
+        accounts, prob, weights.scheme_min_agreement, weights.scheme_words
+    )
     # a scheme the names agree with only loosely counts less (it may be the wrong one)
     span = max(weights.scheme_full_agreement - weights.scheme_min_agreement, 1e-6)
     scheme_weight = weights.scheme * min(
