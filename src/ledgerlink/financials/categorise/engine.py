@@ -102,6 +102,7 @@ class Weights:
     max_lengths: int = 9  # consensus by code prefix up to this many code lengths
     scheme_after_consensus: bool = False
     siblings: float = 0.9
+    root: float = 1.0
     keyword: float = 8.0
     term: float = 10.0  # "long-term" / "short-term" in the name or parent → level-2
     keyword_type: float = 6.0
@@ -327,9 +328,12 @@ def _consensus(groups: list[str | None], prob: Floats) -> Floats:
 
 
 def _chart_groups(
-    accounts: Sequence[AccountInput], digits: list[str], weights: Weights
+    accounts: Sequence[AccountInput],
+    digits: list[str],
+    weights: Weights,
+    chains: list[list[str]] | None = None,
 ) -> list[tuple[list[str | None], float]]:
-    """Groups whose members mostly share a type: code prefixes, then parents."""
+    """Groups whose members mostly share a type: code prefixes, parents, top-level groups."""
     lengths = {len(d) for d in digits if d}
     out: list[tuple[list[str | None], float]] = []
     if any(digits) and len(lengths) <= weights.max_lengths:
@@ -340,6 +344,10 @@ def _chart_groups(
                 out.append(([d[:size] if len(d) > size or (size == 1 and d) else None
                              for d in digits], weight))  # fmt: skip
     out.append(([normalise(a.parent_name) or None for a in accounts], weights.siblings))
+    if chains is not None and weights.root:
+        # a tree's top-level group ("Assets", "Passiva") is the type of most of its accounts
+        out.append(([normalise(chain[-1] if chain else a.name) for a, chain in
+                     zip(accounts, chains, strict=True)], weights.root))  # fmt: skip
     return out
 
 
@@ -439,7 +447,7 @@ def suggest(
     own_class = np.asarray([bool(CLASSIFICATIONS.get(a.classification.strip().lower()))
                             for a in accounts])  # fmt: skip
     digits = [code_digits(a.code) for a in accounts]
-    groups = _chart_groups(accounts, digits, weights)
+    groups = _chart_groups(accounts, digits, weights, chains)
     if weights.scheme_after_consensus:
         prob = _chart_consensus(combined, type_rules, platform_rules, own_class, prob, groups,
                                 weights)  # fmt: skip
