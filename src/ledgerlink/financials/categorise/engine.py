@@ -253,7 +253,7 @@ def _scheme_values(
 ) -> tuple[Scheme | None, list[str | None], float]:
     """The chart's numbering scheme, each account's value in it, and how far the names agree
     with it (1.0 where the country chose the scheme)."""
-    digits = [code_digits(a.code) for a in accounts]
+    digits = chart_digits(accounts)
     coded = [i for i, d in enumerate(digits) if d]
     if not coded:
         return None, [None] * len(accounts), 0.0
@@ -292,6 +292,23 @@ def _scheme_values(
     if chosen is None:
         return None, [None] * len(accounts), 0.0
     return chosen, [chosen.lookup(d) if d else None for d in digits], best_score
+
+
+_SECTION = re.compile(r"\s*(\d+)[.\-\s]")
+
+
+def chart_digits(accounts: Sequence[AccountInput]) -> list[str]:
+    """Each account's code digits, without a first section every code of the chart shares
+    ("0.211001", "0.511114": a company or ledger number before the national code)."""
+    digits = [code_digits(a.code) for a in accounts]
+    coded = [a.code for a, d in zip(accounts, digits, strict=True) if d]
+    if len(coded) < 20:
+        return digits
+    first = {m.group(1) if (m := _SECTION.match(code)) else None for code in coded}
+    if len(first) != 1 or None in first:
+        return digits
+    (section,) = first
+    return [d[len(section) :] if d else d for d in digits]
 
 
 def _type_of(value: str) -> str:
@@ -446,7 +463,7 @@ def suggest(
     # where the platform classified the account itself, chart-level evidence does not overrule
     own_class = np.asarray([bool(CLASSIFICATIONS.get(a.classification.strip().lower()))
                             for a in accounts])  # fmt: skip
-    digits = [code_digits(a.code) for a in accounts]
+    digits = chart_digits(accounts)
     groups = _chart_groups(accounts, digits, weights, chains)
     if weights.scheme_after_consensus:
         prob = _chart_consensus(combined, type_rules, platform_rules, own_class, prob, groups,
