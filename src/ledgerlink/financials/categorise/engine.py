@@ -109,7 +109,8 @@ class Weights:
     ancestor_type: float = 8.0
     sign: float = 0.2
     scheme_min_agreement: float = 0.55
-    scheme_words: float = 0.5  # per share of names in the scheme's language (up to 0.2)
+    scheme_words: float = 0.5
+    scheme_no_words: float = 0.03  # per share of names in the scheme's language (up to 0.2)
     scheme_full_agreement: float = 0.55  # the scheme counts fully from this agreement on
     scheme_floor: float = 1.0  # share of `scheme` at the least agreement
     rounds: int = 2
@@ -250,6 +251,7 @@ def _scheme_values(
     type_prob: Floats,
     min_agreement: float,
     weights_bonus: float = 0.3,
+    absent_penalty: float = 0.0,
 ) -> tuple[Scheme | None, list[str | None], float]:
     """The chart's numbering scheme, each account's value in it, and how far the names agree
     with it (1.0 where the country chose the scheme)."""
@@ -286,6 +288,9 @@ def _scheme_values(
                 # names in the scheme's own language (German names: not the Dutch RGS)
                 said = sum(1 for t in tokens if t & scheme.words) / len(accounts)
                 score += min(said, 0.2) * weights_bonus
+                if said < 0.02:
+                    # not one name in the scheme's language: a translated chart, or another one
+                    score -= absent_penalty
             if score > best_score:
                 best, best_score = scheme, score
         chosen = best if best_score >= min_agreement else None
@@ -469,7 +474,7 @@ def suggest(
         prob = _chart_consensus(combined, type_rules, platform_rules, own_class, prob, groups,
                                 weights)  # fmt: skip
     scheme, values, agreement = _scheme_values(
-        accounts, prob, weights.scheme_min_agreement, weights.scheme_words
+        accounts, prob, weights.scheme_min_agreement, weights.scheme_words, weights.scheme_no_words
     )
     # a scheme the names agree with only loosely counts less (it may be the wrong one)
     span = max(weights.scheme_full_agreement - weights.scheme_min_agreement, 1e-6)
