@@ -28,6 +28,7 @@ from ledgerlink.financials.categorise.schemes import Scheme, for_country, scheme
 from ledgerlink.financials.categorise.text import (
     account_code,
     code_digits,
+    code_feature_hashes,
     feature_hashes,
     keyword_index,
     normalise,
@@ -109,6 +110,7 @@ class Weights:
     ancestor_type: float = 8.0
     sign: float = 0.2
     scheme_min_agreement: float = 0.55
+    code_discount: float = 1.0
     scheme_words: float = 0.5
     scheme_no_words: float = 0.03  # per share of names in the scheme's language (up to 0.2)
     scheme_full_agreement: float = 0.55  # the scheme counts fully from this agreement on
@@ -394,6 +396,25 @@ def _chart_consensus(
     return prob
 
 
+def _model_evidence(raw_type: Floats, raw_bucket: Floats, layout: _Layout) -> tuple[Floats, Floats]:
+    """Type log-scores (with the bucket head's evidence for each type) and bucket log-scores."""
+    type_scores = _log_softmax(raw_type)
+    bucket_scores = _log_softmax(raw_bucket)
+    bucket_mass = np.zeros_like(type_scores)
+    exp_b = np.exp(bucket_scores)
+    for t in range(len(TYPES)):
+        bucket_mass[:, t] = exp_b[:, layout.bucket_type == t].sum(axis=1)
+    return type_scores + np.log(bucket_mass + 0.02), bucket_scores
+
+
+def _contribution(
+    model: model_module.LinearModel, head: str, hashes: npt.NDArray[np.uint32], offsets: list[int]
+) -> Floats:
+    """The part of a head's raw scores that these features add (bias left out)."""
+    out: Floats = model.scores(head, hashes, offsets) - model.heads[head].bias[None, :]
+    return out
+
+
 def suggest(
     accounts: Sequence[AccountInput],
     model: model_module.LinearModel | None = None,
@@ -410,19 +431,14 @@ def suggest(
     chains = ancestors_in_chart(accounts)
     hashes, offsets, keywords = chart_features(accounts, chains)
     if model is not None:
-        type_scores = _log_softmax(model.scores("type", hashes, offsets))
-        bucket_scores = _log_softmax(model.scores("bucket", hashes, offsets))
+        raw_type = model.scores("type", hashes, offsets)
+        raw_bucket = model.scores("bucket", hashes, offsets)
         assert model.heads["type"].classes == TYPES
         assert model.heads["bucket"].classes == layout.buckets
     else:
-        type_scores = np.zeros((n, len(TYPES)), dtype=np.float32)
-        bucket_scores = np.zeros((n, nb), dtype=np.float32)
-    # the bucket head's evidence for each type, added to the type head's
-    bucket_mass = np.zeros((n, len(TYPES)), dtype=np.float32)
-    exp_b = np.exp(bucket_scores)
-    for t in range(len(TYPES)):
-        bucket_mass[:, t] = exp_b[:, layout.bucket_type == t].sum(axis=1)
-    combined = type_scores + np.log(bucket_mass + 0.02)
+        raw_type = np.zeros((n, len(TYPES)), dtype=np.float32)
+        raw_bucket = np.zeros((n, nb), dtype=np.float32)
+    combined, bucket_scores = _model_evidence(raw_type, raw_bucket, layout)
     type_rules = np.zeros_like(combined)
     bucket_rules = np.zeros_like(bucket_scores)
     subtypes = {d.bucket: d.subtype for d in layout.tax.details.values()}
@@ -492,6 +508,16 @@ def suggest(
         type_rules[i, TYPES.index(_type_of(value))] += scheme_weight
         if value in layout.buckets:
             bucket_rules[i, layout.buckets.index(value)] += weights.scheme_bucket
+    if weights.code_discount and scheme is not None and model is not None:
+        # the scheme now says what the codes mean in this chart: the model's code features
+        # (what a first digit means across all the charts it saw) count less
+        code_hashes, code_offsets = code_feature_hashes([a.code for a in accounts])
+        cut = weights.code_discount
+        combined, bucket_scores = _model_evidence(
+            raw_type - cut * _contribution(model, "type", code_hashes, code_offsets),
+            raw_bucket - cut * _contribution(model, "bucket", code_hashes, code_offsets),
+            layout,
+        )
     prob = _chart_consensus(combined, type_rules, platform_rules, own_class, prob, groups, weights)
     final_type = prob
     final_bucket_scores = bucket_scores + bucket_rules

@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib import resources
 
+import numpy as np
+import numpy.typing as npt
+
 HASH_BITS = 18
 HASH_MASK = (1 << HASH_BITS) - 1
 _NON_WORD = re.compile(r"[^\w]+|_")
@@ -238,6 +241,16 @@ def feature_hashes(
     tail.extend(_code_features(code))
     out.extend(hashed(tail))
     return out
+
+
+def code_feature_hashes(codes: list[str]) -> tuple[npt.NDArray[np.uint32], list[int]]:
+    """The code features alone of each account (concatenated) and their offsets."""
+    out: list[int] = []
+    offsets = [0]
+    for code in codes:
+        out.extend(hashed(_code_features(code)))
+        offsets.append(len(out))
+    return np.asarray(out, dtype=np.uint32), offsets
 
 
 def _code_features(code: str) -> list[str]:
