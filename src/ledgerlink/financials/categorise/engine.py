@@ -311,10 +311,10 @@ def chart_digits(accounts: Sequence[AccountInput]) -> list[str]:
     coded = [a.code for a, d in zip(accounts, digits, strict=True) if d]
     if len(coded) < 20:
         return digits
-    first = {m.group(1) if (m := _SECTION.match(code)) else None for code in coded}
-    if len(first) != 1 or None in first:
+    first = {m.group(1) if (m := _SECTION.match(code)) else "" for code in coded}
+    section = first.pop() if len(first) == 1 else ""
+    if not section:
         return digits
-    (section,) = first
     return [d[len(section) :] if d else d for d in digits]
 
 
