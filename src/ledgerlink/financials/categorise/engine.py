@@ -107,7 +107,8 @@ class Weights:
     keyword: float = 8.0
     term: float = 10.0  # "long-term" / "short-term" in the name or parent → level-2
     keyword_type: float = 6.0
-    ancestor_type: float = 8.0
+    ancestor_type: float = 0.0  # the nearest ancestor that names a type
+    top_ancestor_type: float = 12.0  # the top-most one (measured better)
     sign: float = 0.2
     scheme_min_agreement: float = 0.55
     code_discount: float = 1.0
@@ -470,11 +471,12 @@ def suggest(
                 bucket_rules[i, term_buckets[terms[0]]] += weights.term
         for kind in type_words(account.name)[:1]:
             type_rules[i, TYPES.index(kind)] += weights.keyword_type
-        for ancestor in chains[i]:
-            kinds = type_words(ancestor)
-            if kinds:
-                type_rules[i, TYPES.index(kinds[0])] += weights.ancestor_type
-                break
+        typed = [kinds[0] for ancestor in chains[i] if (kinds := type_words(ancestor))]
+        if typed:
+            # the nearest group that names a type, and the top-most one: "Transport equipment"
+            # under "Tangible fixed assets" under "Depreciation expenses" is an expense
+            type_rules[i, TYPES.index(typed[0])] += weights.ancestor_type
+            type_rules[i, TYPES.index(typed[-1])] += weights.top_ancestor_type
         if account.balance is not None and account.balance != 0:
             debit = account.balance > 0
             type_rules[i, [0, 4] if debit else [1, 2, 3]] += weights.sign
