@@ -12,6 +12,7 @@ The detail inside the chosen bucket comes from multilingual keywords, else the b
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -25,7 +26,9 @@ import numpy.typing as npt
 from ledgerlink.financials.categorise import model as model_module
 from ledgerlink.financials.categorise.schemes import Scheme, for_country, schemes
 from ledgerlink.financials.categorise.text import (
+    account_code,
     code_digits,
+    code_feature_hashes,
     feature_hashes,
     keyword_index,
     normalise,
@@ -91,7 +94,8 @@ class Weights:
     classification: float = 8.0
     platform_type: float = 3.0
     statement: float = 5.0
-    scheme: float = 8.0
+    scheme: float = 32.0  # for the type
+    scheme_bucket: float = 8.0  # for the level-2 bucket (a keyword such as "depreciation" wins)
     prefix1: float = 3.0
     prefix2: float = 4.0
     prefix3: float = 3.0
@@ -99,12 +103,19 @@ class Weights:
     max_lengths: int = 9  # consensus by code prefix up to this many code lengths
     scheme_after_consensus: bool = False
     siblings: float = 0.9
+    root: float = 1.0
     keyword: float = 8.0
     term: float = 10.0  # "long-term" / "short-term" in the name or parent → level-2
     keyword_type: float = 6.0
-    ancestor_type: float = 8.0
+    ancestor_type: float = 0.0  # the nearest ancestor that names a type
+    top_ancestor_type: float = 12.0  # the top-most one (measured better)
     sign: float = 0.2
     scheme_min_agreement: float = 0.55
+    code_discount: float = 1.0
+    scheme_words: float = 0.5
+    scheme_no_words: float = 0.03  # per share of names in the scheme's language (up to 0.2)
+    scheme_full_agreement: float = 0.55  # the scheme counts fully from this agreement on
+    scheme_floor: float = 1.0  # share of `scheme` at the least agreement
     rounds: int = 2
     sharpen: float = 2.0  # confident accounts count more in the chart's consensus
 
@@ -171,10 +182,23 @@ def ancestors_in_chart(accounts: Sequence[AccountInput]) -> list[list[str]]:
     return result
 
 
+def with_codes(accounts: Sequence[AccountInput]) -> Sequence[AccountInput]:
+    """The accounts, those without a code given the one written in their name, if any."""
+    if all(a.code.strip() for a in accounts):
+        return accounts
+    out = list(accounts)
+    for i, account in enumerate(accounts):
+        code = account_code(account.code, account.name)
+        if code != account.code:
+            out[i] = dataclasses.replace(account, code=code)
+    return out
+
+
 def chart_features(
     accounts: Sequence[AccountInput], chains: list[list[str]] | None = None
 ) -> tuple[npt.NDArray[np.uint32], list[int], list[list[str]]]:
     """Hashed features of every account (concatenated), offsets, and name keywords."""
+    accounts = with_codes(accounts)
     chains = chains if chains is not None else ancestors_in_chart(accounts)
     all_hashes: list[int] = []
     offsets = [0]
@@ -226,14 +250,21 @@ def _log_softmax(x: Floats) -> Floats:
 
 
 def _scheme_values(
-    accounts: Sequence[AccountInput], type_prob: Floats, min_agreement: float
-) -> tuple[Scheme | None, list[str | None]]:
-    digits = [code_digits(a.code) for a in accounts]
+    accounts: Sequence[AccountInput],
+    type_prob: Floats,
+    min_agreement: float,
+    weights_bonus: float = 0.3,
+    absent_penalty: float = 0.0,
+) -> tuple[Scheme | None, list[str | None], float]:
+    """The chart's numbering scheme, each account's value in it, and how far the names agree
+    with it (1.0 where the country chose the scheme)."""
+    digits = chart_digits(accounts)
     coded = [i for i, d in enumerate(digits) if d]
     if not coded:
-        return None, [None] * len(accounts)
+        return None, [None] * len(accounts), 0.0
     countries = {a.country.strip().upper()[:2] for a in accounts if a.country.strip()}
     chosen = for_country(next(iter(countries))) if len(countries) == 1 else None
+    best_score = 1.0
     if chosen is None:
         best, best_score = None, 0.0
         guess = type_prob.argmax(axis=1)
@@ -242,26 +273,50 @@ def _scheme_values(
         for scheme in schemes().values():
             if scheme.separated and not dotted:
                 continue
-            agree = total = 0
+            agree = 0.0
+            total = 0
             for i in coded:
                 value = scheme.lookup(digits[i])
                 if value is None:
                     continue
                 total += 1
-                agree += int(TYPES[int(guess[i])] in _types_of(value))
+                allowed = _types_of(value)
+                if TYPES[int(guess[i])] in allowed:
+                    # a value that allows several types says less: it agrees for less
+                    agree += _SET_AGREEMENT[len(allowed)]
             # a scheme for dotted codes maps only the balance sheet: judged where it speaks
             share = total if scheme.separated else len(coded)
             score = agree / share if total >= 0.6 * len(coded) else 0.0
             if scheme.words and score:
                 # names in the scheme's own language (German names: not the Dutch RGS)
                 said = sum(1 for t in tokens if t & scheme.words) / len(accounts)
-                score += min(said, 0.2) * 0.3
+                score += min(said, 0.2) * weights_bonus
+                if said < 0.02:
+                    # not one name in the scheme's language: a translated chart, or another one
+                    score -= absent_penalty
             if score > best_score:
                 best, best_score = scheme, score
         chosen = best if best_score >= min_agreement else None
     if chosen is None:
-        return None, [None] * len(accounts)
-    return chosen, [chosen.lookup(d) if d else None for d in digits]
+        return None, [None] * len(accounts), 0.0
+    return chosen, [chosen.lookup(d) if d else None for d in digits], best_score
+
+
+_SECTION = re.compile(r"\s*(\d+)[.\-\s]")
+
+
+def chart_digits(accounts: Sequence[AccountInput]) -> list[str]:
+    """Each account's code digits, without a first section every code of the chart shares
+    ("0.211001", "0.511114": a company or ledger number before the national code)."""
+    digits = [code_digits(a.code) for a in accounts]
+    coded = [a.code for a, d in zip(accounts, digits, strict=True) if d]
+    if len(coded) < 20:
+        return digits
+    first = {m.group(1) if (m := _SECTION.match(code)) else "" for code in coded}
+    section = first.pop() if len(first) == 1 else ""
+    if not section:
+        return digits
+    return [d[len(section) :] if d else d for d in digits]
 
 
 def _type_of(value: str) -> str:
@@ -269,11 +324,16 @@ def _type_of(value: str) -> str:
 
 
 _STATEMENTS = {"pl": ("income", "expense"), "bs": ("asset", "liability", "equity")}
+_SET_AGREEMENT = {1: 1.0, 2: 0.8, 3: 0.5, 4: 0.3, 5: 0.0}
 
 
+@cache
 def _types_of(value: str) -> tuple[str, ...]:
-    """The types a scheme's value allows: one, or a statement's ("pl" income or expense)."""
-    return _STATEMENTS.get(value) or (_type_of(value),)
+    """The types a scheme's value allows: one, a statement's ("pl" income or expense), or
+    those of "asset|liability" (either, where the scheme mixes debit and credit balances)."""
+    if value in _STATEMENTS:
+        return _STATEMENTS[value]
+    return tuple(dict.fromkeys(_type_of(part) for part in value.split("|")))
 
 
 def _consensus(groups: list[str | None], prob: Floats) -> Floats:
@@ -293,9 +353,12 @@ def _consensus(groups: list[str | None], prob: Floats) -> Floats:
 
 
 def _chart_groups(
-    accounts: Sequence[AccountInput], digits: list[str], weights: Weights
+    accounts: Sequence[AccountInput],
+    digits: list[str],
+    weights: Weights,
+    chains: list[list[str]] | None = None,
 ) -> list[tuple[list[str | None], float]]:
-    """Groups whose members mostly share a type: code prefixes, then parents."""
+    """Groups whose members mostly share a type: code prefixes, parents, top-level groups."""
     lengths = {len(d) for d in digits if d}
     out: list[tuple[list[str | None], float]] = []
     if any(digits) and len(lengths) <= weights.max_lengths:
@@ -306,6 +369,10 @@ def _chart_groups(
                 out.append(([d[:size] if len(d) > size or (size == 1 and d) else None
                              for d in digits], weight))  # fmt: skip
     out.append(([normalise(a.parent_name) or None for a in accounts], weights.siblings))
+    if chains is not None and weights.root:
+        # a tree's top-level group ("Assets", "Passiva") is the type of most of its accounts
+        out.append(([normalise(chain[-1] if chain else a.name) for a, chain in
+                     zip(accounts, chains, strict=True)], weights.root))  # fmt: skip
     return out
 
 
@@ -330,6 +397,25 @@ def _chart_consensus(
     return prob
 
 
+def _model_evidence(raw_type: Floats, raw_bucket: Floats, layout: _Layout) -> tuple[Floats, Floats]:
+    """Type log-scores (with the bucket head's evidence for each type) and bucket log-scores."""
+    type_scores = _log_softmax(raw_type)
+    bucket_scores = _log_softmax(raw_bucket)
+    bucket_mass = np.zeros_like(type_scores)
+    exp_b = np.exp(bucket_scores)
+    for t in range(len(TYPES)):
+        bucket_mass[:, t] = exp_b[:, layout.bucket_type == t].sum(axis=1)
+    return type_scores + np.log(bucket_mass + 0.02), bucket_scores
+
+
+def _contribution(
+    model: model_module.LinearModel, head: str, hashes: npt.NDArray[np.uint32], offsets: list[int]
+) -> Floats:
+    """The part of a head's raw scores that these features add (bias left out)."""
+    out: Floats = model.scores(head, hashes, offsets) - model.heads[head].bias[None, :]
+    return out
+
+
 def suggest(
     accounts: Sequence[AccountInput],
     model: model_module.LinearModel | None = None,
@@ -339,25 +425,21 @@ def suggest(
     if not accounts:
         return []
     weights = weights or Weights()
+    accounts = with_codes(accounts)
     layout = _layout()
     model = model if model is not None else model_module.shipped()
     n, nb = len(accounts), len(layout.buckets)
     chains = ancestors_in_chart(accounts)
     hashes, offsets, keywords = chart_features(accounts, chains)
     if model is not None:
-        type_scores = _log_softmax(model.scores("type", hashes, offsets))
-        bucket_scores = _log_softmax(model.scores("bucket", hashes, offsets))
+        raw_type = model.scores("type", hashes, offsets)
+        raw_bucket = model.scores("bucket", hashes, offsets)
         assert model.heads["type"].classes == TYPES
         assert model.heads["bucket"].classes == layout.buckets
     else:
-        type_scores = np.zeros((n, len(TYPES)), dtype=np.float32)
-        bucket_scores = np.zeros((n, nb), dtype=np.float32)
-    # the bucket head's evidence for each type, added to the type head's
-    bucket_mass = np.zeros((n, len(TYPES)), dtype=np.float32)
-    exp_b = np.exp(bucket_scores)
-    for t in range(len(TYPES)):
-        bucket_mass[:, t] = exp_b[:, layout.bucket_type == t].sum(axis=1)
-    combined = type_scores + np.log(bucket_mass + 0.02)
+        raw_type = np.zeros((n, len(TYPES)), dtype=np.float32)
+        raw_bucket = np.zeros((n, nb), dtype=np.float32)
+    combined, bucket_scores = _model_evidence(raw_type, raw_bucket, layout)
     type_rules = np.zeros_like(combined)
     bucket_rules = np.zeros_like(bucket_scores)
     subtypes = {d.bucket: d.subtype for d in layout.tax.details.values()}
@@ -389,11 +471,12 @@ def suggest(
                 bucket_rules[i, term_buckets[terms[0]]] += weights.term
         for kind in type_words(account.name)[:1]:
             type_rules[i, TYPES.index(kind)] += weights.keyword_type
-        for ancestor in chains[i]:
-            kinds = type_words(ancestor)
-            if kinds:
-                type_rules[i, TYPES.index(kinds[0])] += weights.ancestor_type
-                break
+        typed = [kinds[0] for ancestor in chains[i] if (kinds := type_words(ancestor))]
+        if typed:
+            # the nearest group that names a type, and the top-most one: "Transport equipment"
+            # under "Tangible fixed assets" under "Depreciation expenses" is an expense
+            type_rules[i, TYPES.index(typed[0])] += weights.ancestor_type
+            type_rules[i, TYPES.index(typed[-1])] += weights.top_ancestor_type
         if account.balance is not None and account.balance != 0:
             debit = account.balance > 0
             type_rules[i, [0, 4] if debit else [1, 2, 3]] += weights.sign
@@ -403,22 +486,40 @@ def suggest(
     # where the platform classified the account itself, chart-level evidence does not overrule
     own_class = np.asarray([bool(CLASSIFICATIONS.get(a.classification.strip().lower()))
                             for a in accounts])  # fmt: skip
-    digits = [code_digits(a.code) for a in accounts]
-    groups = _chart_groups(accounts, digits, weights)
+    digits = chart_digits(accounts)
+    groups = _chart_groups(accounts, digits, weights, chains)
     if weights.scheme_after_consensus:
         prob = _chart_consensus(combined, type_rules, platform_rules, own_class, prob, groups,
                                 weights)  # fmt: skip
-    scheme, values = _scheme_values(accounts, prob, weights.scheme_min_agreement)
+    scheme, values, agreement = _scheme_values(
+        accounts, prob, weights.scheme_min_agreement, weights.scheme_words, weights.scheme_no_words
+    )
+    # a scheme the names agree with only loosely counts less (it may be the wrong one)
+    span = max(weights.scheme_full_agreement - weights.scheme_min_agreement, 1e-6)
+    scheme_weight = weights.scheme * min(
+        1.0, weights.scheme_floor + (agreement - weights.scheme_min_agreement) / span
+    )
     for i, value in enumerate(values):
         if value is None:
             continue
-        if value in _STATEMENTS:
-            others = [t for t, kind in enumerate(TYPES) if kind not in _STATEMENTS[value]]
-            type_rules[i, others] -= weights.scheme
+        allowed = _types_of(value)
+        if len(allowed) > 1:
+            others = [t for t, kind in enumerate(TYPES) if kind not in allowed]
+            type_rules[i, others] -= scheme_weight
             continue
-        type_rules[i, TYPES.index(_type_of(value))] += weights.scheme
+        type_rules[i, TYPES.index(_type_of(value))] += scheme_weight
         if value in layout.buckets:
-            bucket_rules[i, layout.buckets.index(value)] += weights.scheme
+            bucket_rules[i, layout.buckets.index(value)] += weights.scheme_bucket
+    if weights.code_discount and scheme is not None and model is not None:
+        # the scheme now says what the codes mean in this chart: the model's code features
+        # (what a first digit means across all the charts it saw) count less
+        code_hashes, code_offsets = code_feature_hashes([a.code for a in accounts])
+        cut = weights.code_discount
+        combined, bucket_scores = _model_evidence(
+            raw_type - cut * _contribution(model, "type", code_hashes, code_offsets),
+            raw_bucket - cut * _contribution(model, "bucket", code_hashes, code_offsets),
+            layout,
+        )
     prob = _chart_consensus(combined, type_rules, platform_rules, own_class, prob, groups, weights)
     final_type = prob
     final_bucket_scores = bucket_scores + bucket_rules

@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib import resources
 
+import numpy as np
+import numpy.typing as npt
+
 HASH_BITS = 18
 HASH_MASK = (1 << HASH_BITS) - 1
 _NON_WORD = re.compile(r"[^\w]+|_")
@@ -132,8 +135,27 @@ def type_keyword_index() -> KeywordIndex:
     return build_keyword_index(_keyword_data()["type"])
 
 
+# "0010-0249", "0675-0676+0680-0689": a range of codes (a group) is read as its first code
+_CODE_RANGE = re.compile(r"\s*(\d+)\s*[-+]\s*\d")
+# "109-Actionnaires": a chart that writes the code into the name, before a hyphen
+_NAME_CODE = re.compile(r"\s*(\d{1,10})\s?-\s?(?=[^\d\s])")
+
+
+@lru_cache(maxsize=1 << 16)
 def code_digits(code: str) -> str:
+    """The digits of a code (dotted sections joined); a range's first code."""
+    found = _CODE_RANGE.match(code)
+    if found:
+        return found.group(1)
     return "".join(c for c in code if c.isdigit())
+
+
+def account_code(code: str, name: str) -> str:
+    """The account's code, else one written at the start of its name ("109-Actionnaires")."""
+    if code.strip():
+        return code
+    found = _NAME_CODE.match(name)
+    return found.group(1) if found else ""
 
 
 def _grams(token: str, out: list[str], tag: str) -> None:
@@ -219,6 +241,16 @@ def feature_hashes(
     tail.extend(_code_features(code))
     out.extend(hashed(tail))
     return out
+
+
+def code_feature_hashes(codes: list[str]) -> tuple[npt.NDArray[np.uint32], list[int]]:
+    """The code features alone of each account (concatenated) and their offsets."""
+    out: list[int] = []
+    offsets = [0]
+    for code in codes:
+        out.extend(hashed(_code_features(code)))
+        offsets.append(len(out))
+    return np.asarray(out, dtype=np.uint32), offsets
 
 
 def _code_features(code: str) -> list[str]:

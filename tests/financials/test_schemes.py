@@ -1,0 +1,130 @@
+"""Numbering schemes: code parsing, national prefix rules, and detection from a whole chart."""
+
+from __future__ import annotations
+
+import pytest
+
+from ledgerlink.financials.categorise.engine import (
+    AccountInput,
+    _types_of,
+    chart_digits,
+    suggest,
+    term_words,
+)
+from ledgerlink.financials.categorise.schemes import schemes
+from ledgerlink.financials.categorise.text import account_code, code_digits
+
+
+def test_a_range_of_codes_is_read_as_its_first_code_and_dotted_sections_are_joined():
+    assert code_digits("0010-0249") == "0010"
+    assert code_digits("0675-0676+0680-0689") == "0675"
+    assert code_digits("3754-3770+3790") == "3754"
+    assert code_digits("1.01.02") == "10102"
+    assert code_digits("4400") == "4400"
+
+
+def test_a_code_written_at_the_start_of_the_name_is_used_when_the_code_is_empty():
+    assert account_code("", "109-Actionnaires: Capital souscrit - non appelé") == "109"
+    assert account_code("", "1-Comptes de Capitaux") == "1"
+    assert account_code("", "10% ISR retenido") == ""  # a rate, not a code
+    assert account_code("", "Bank charges") == ""
+    assert account_code("512", "109-Actionnaires") == "512"  # the given code wins
+
+
+def test_a_first_section_every_code_shares_is_dropped():
+    shared = [AccountInput(name="x", code=f"0.{code}") for code in range(211001, 211031)]
+    assert chart_digits(shared)[0] == "211001"
+    mixed = [AccountInput(name="x", code=f"{i % 3 + 1}.{code}") for i, code in enumerate(range(30))]
+    assert chart_digits(mixed)[0] == "10"
+    few = [AccountInput(name="x", code=f"0.{code}") for code in range(5)]
+    assert chart_digits(few)[0] == "00"  # too few codes to tell
+
+
+def test_a_value_may_allow_several_types():
+    assert _types_of("current_asset|current_liability") == ("asset", "liability")
+    assert _types_of("liability|equity") == ("liability", "equity")
+    assert _types_of("pl") == ("income", "expense")
+    assert _types_of("receivable") == ("asset",)
+
+
+@pytest.mark.parametrize(
+    ("scheme", "code", "value"),
+    [
+        ("de_skr03", "1600", "payable"),
+        ("de_skr03", "2650", "other_income"),  # non-operating income 2500-2799
+        ("de_skr03", "2100", "other_expense"),
+        ("de_skr03", "0631", "liability"),  # loans of any remaining term
+        ("de_skr03", "0985", "current_asset"),  # prepaid expenses
+        ("de_skr03", "7110", "current_asset"),  # inventories
+        ("de_skr04", "3300", "payable"),
+        ("de_skr04", "7300", "other_expense"),
+        ("de_skr49", "1040", "liability|equity"),  # passive side: reserves and debts
+        ("de_skr49", "6000", "pl"),  # receipts and expenditure per area
+        ("fr_pcg", "4457", "current_asset|current_liability"),  # VAT, both sides
+        ("fr_pcg", "4091", "current_asset"),  # suppliers in debit
+        ("fr_pcg", "2761", "fixed_asset"),  # financial fixed assets
+        ("fr_pcg", "84", "other_income"),  # SYSCOHADA HAO products
+        ("fr_pcg", "83", "other_expense"),  # SYSCOHADA HAO charges
+        ("yu_kontni", "6300", "current_asset"),  # finished goods (Croatia, Slovenia)
+        ("yu_kontni", "9000", "equity"),
+        ("yu_kontni", "9700", "non_current_liability"),
+        ("rs_kontni", "3000", "equity"),
+        ("rs_kontni", "6000", "revenue"),
+        ("pl_zpk", "2010", "asset|liability"),  # settlements
+        ("pl_zpk", "8010", "equity"),
+        ("it_cee", "6480006", "liability"),
+        ("pt_snc", "2432", "current_asset|current_liability"),  # the state: both sides
+        ("nl_rgs", "0501010", "equity"),
+        ("nl_rgs", "1501", "current_liability"),
+    ],
+)
+def test_national_prefix_rules(scheme, code, value):
+    assert schemes()[scheme].lookup(code) == value
+
+
+def _chart(rows: list[tuple[str, str]]) -> list[AccountInput]:
+    return [AccountInput(name=name, code=code) for code, name in rows]
+
+
+def test_a_croatian_chart_reads_class_6_as_stock_and_class_9_as_equity():
+    chart = _chart([
+        ("0100", "Zemljište"), ("0300", "Postrojenja i oprema"), ("1000", "Žiro račun"),
+        ("1020", "Blagajna"), ("1200", "Potraživanja od kupaca"),
+        ("2200", "Obveze prema dobavljačima"), ("2300", "Obveze za plaće"),
+        ("3100", "Sirovine i materijal na zalihi"), ("4000", "Troškovi sirovina i materijala"),
+        ("4100", "Troškovi usluga"), ("4300", "Amortizacija"),
+        ("6300", "Gotovi proizvodi na skladištu"), ("6600", "Roba na skladištu"),
+        ("7500", "Prihodi od prodaje robe"), ("9000", "Temeljni kapital"),
+        ("9200", "Zakonske pričuve"), ("9400", "Zadržani dobitak"),
+    ])  # fmt: skip
+    out = {a.code: s for a, s in zip(chart, suggest(chart), strict=True)}
+    assert out["6300"].reasons == ("scheme yu_kontni",)
+    assert out["6300"].type == out["6600"].type == "asset"  # a French chart's 6 is expenses
+    assert out["9000"].type == out["9200"].type == out["9400"].type == "equity"
+    assert out["2200"].bucket == "payable"
+    assert out["4300"].bucket == "depreciation"
+
+
+def test_skr03_with_english_names_is_still_skr03():
+    chart = _chart([
+        ("0027", "Software"), ("0210", "Machinery"), ("0800", "Subscribed capital"),
+        ("1000", "Cash"), ("1200", "Bank"), ("1400", "Trade receivables"),
+        ("1600", "Trade payables"), ("1776", "Output VAT 19%"),
+        ("3400", "Purchases of goods 19% input tax"),
+        ("3736", "Cash discounts received 19% input tax"), ("4120", "Salaries"),
+        ("4210", "Rent"), ("7000", "Work in progress"), ("7110", "Finished goods"),
+        ("8400", "Revenue 19% VAT"), ("2650", "Other interest and similar income"),
+    ])  # fmt: skip
+    out = {a.code: s for a, s in zip(chart, suggest(chart), strict=True)}
+    assert out["1000"].reasons == ("scheme de_skr03",)
+    assert out["3400"].type == out["3736"].type == "expense"  # Dutch 3 would be stock
+    assert out["7000"].type == out["7110"].type == "asset"  # Dutch 7 would be cost of sales
+    assert out["2650"].type == "income"
+
+
+def test_the_remaining_term_of_a_german_charts_liability_decides_current_or_not():
+    assert term_words("Darlehen - Restlaufzeit bis 1 Jahr") == ["current"]
+    assert term_words("Darlehen - Restlaufzeit 1 bis 5 Jahre") == ["non_current"]
+    assert term_words("Darlehen - Restlaufzeit größer 5 Jahre") == ["non_current"]
+    assert term_words("Loans - remaining term between 1 and 5 years") == ["non_current"]
+    assert term_words("Loans - remaining term up to 1 year") == ["current"]
