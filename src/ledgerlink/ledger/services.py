@@ -20,7 +20,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from operator import attrgetter
+from itertools import repeat
+from operator import attrgetter, itemgetter
 from typing import Any
 
 import orjson
@@ -347,13 +348,12 @@ def prepare(
         if shape.supplier_at is not None:
             at = shape.supplier_at
             if suppliers is not None:
-                null = bulk.NULL
-                lines = [
-                    f"{line}\t{suppliers.get(row[at], null)}"
-                    for line, row in zip(lines, rows, strict=True)
-                ]
+                named = list(map(itemgetter(at), rows))
+                links = list(map(suppliers.get, named, repeat(bulk.NULL)))
+                lines = list(map("{}\t{}".format, lines, links))
                 page.linked = True
-                page.unlinked = sum(1 for row in rows if row[at] and row[at] not in suppliers)
+                # Rows naming no supplier ("") have no link either, without being unlinked.
+                page.unlinked = links.count(bulk.NULL) - named.count("") - named.count(None)
             else:
                 page.supplier_ids = bulk.text_array(list({row[at] for row in rows}))
         page.lines = lines

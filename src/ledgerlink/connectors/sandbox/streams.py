@@ -7,6 +7,7 @@ import re
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from operator import methodcaller
 from typing import Any
 
 import orjson
@@ -28,7 +29,20 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
 STATEMENT_KIND = {"reports/profit-and-loss": "pl", "reports/balance-sheet": "bs"}
 # The platform's own spelling of times. Equal-length stamps in it sort as the times do, so
 # the latest of a page is found by comparing text and parsing one.
-STAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z").fullmatch
+_STAMP = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z"  # 24 characters
+STAMP = re.compile(_STAMP).fullmatch
+_STAMPS = re.compile(f"(?:{_STAMP})*").fullmatch
+_UPDATED_AT = methodcaller("get", "updatedAt")
+
+
+def usual_stamps(stamps: list[Any]) -> bool:
+    """Whether every value is a timestamp in the platform's usual spelling (`STAMP`): one
+    regex run over the values joined, each of them 24 characters long."""
+    try:
+        joined = "".join(stamps)
+    except TypeError:  # not text
+        return False
+    return set(map(len, stamps)) <= {24} and _STAMPS(joined) is not None
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -129,12 +143,11 @@ def flatten_statement(report: dict[str, Any], kind: str) -> list[dict[str, Any]]
 
 def latest(items: list[Any]) -> tuple[datetime, str] | None:
     """The time and text of the first item with the latest valid `updatedAt`, if any."""
-    stamps: list[Any] = [item.get("updatedAt") for item in items if isinstance(item, dict)]
-    try:
-        usual = all(map(STAMP, stamps))
-    except TypeError:  # not text
-        usual = False
-    if usual and stamps:
+    if set(map(type, items)) <= {dict}:
+        stamps: list[Any] = list(map(_UPDATED_AT, items))
+    else:
+        stamps = [item.get("updatedAt") for item in items if isinstance(item, dict)]
+    if stamps and usual_stamps(stamps):
         top = max(stamps)
         moment = parse_time(top)
         if moment is not None:
