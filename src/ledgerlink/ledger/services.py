@@ -272,7 +272,7 @@ class Prepared:
     def source_ids_of(self) -> list[str]:
         """The source ids of the page's records, tombstones included."""
         at = self.layout.source_id_at
-        return [row[at] for row in self.rows] + [t.source_id for t in self.tombstones]
+        return [*map(itemgetter(at), self.rows), *(t.source_id for t in self.tombstones)]
 
 
 def prepare(

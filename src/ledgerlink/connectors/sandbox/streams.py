@@ -249,7 +249,7 @@ def fetch(api: SandboxApi, context: FetchContext, page_size: int) -> Iterator[Pa
         items, next_api = _page_body(parse_json(content, f"/api/v1/{endpoint}"), endpoint)
         del content
         records: list[dict[str, Any]]
-        if endpoint not in STATEMENT_KIND and all(type(item) is dict for item in items):
+        if endpoint not in STATEMENT_KIND and set(map(type, items)) <= {dict}:
             records = items
         else:
             records = []
