@@ -63,7 +63,7 @@ def copy_lines(rows: Sequence[Sequence[Any]], width: int) -> list[str]:
     """
     join = "\t".join
     try:
-        lines = [join(row) for row in rows]
+        lines = list(map(join, rows))
     except TypeError:  # a None, bool or number among the values: column by column
         columns = [_copy_column(column) for column in zip(*rows, strict=True)]
         return list(map(join, zip(*columns, strict=True)))

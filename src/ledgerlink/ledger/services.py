@@ -702,18 +702,14 @@ def _replace_allocations(
     else:
         keys = page.bill_ids or [a[0] for a in allocations]
         bills = _ids_by_source(m.Bill, company, source, keys)
-    unlinked = sum(1 for a in allocations if a[0] not in bills)
-    owners = [payment_ids[n] for n in page.allocation_rows]
+    owners = list(map(payment_ids.__getitem__, page.allocation_rows))
     columns = ["bill_source_id", "amount", "allocated_on", "bill_id", "payment_id"]
     if postgres:
-        null = bulk.NULL
         partial = page.allocation_lines or bulk.copy_lines(allocations, 3)
-        lines = [
-            f"{line}\t{bills.get(a[0], null)}\t{pk}"
-            for line, a, pk in zip(partial, allocations, owners, strict=True)
-        ]
-        bulk.copy_text(table, columns, lines)
-        return unlinked
+        links = list(map(bills.get, map(itemgetter(0), allocations), repeat(bulk.NULL)))
+        bulk.copy_text(table, columns, list(map("{}\t{}\t{}".format, partial, links, owners)))
+        return links.count(bulk.NULL)
+    unlinked = sum(1 for a in allocations if a[0] not in bills)
     bulk.insert_rows(
         m.PaymentAllocation,
         columns,
