@@ -34,7 +34,9 @@ from datetime import UTC, date, datetime, timedelta
 from statistics import NormalDist
 from typing import Any
 
+import numpy as np
 import orjson
+from numpy.typing import NDArray
 
 from ledgerlink.sandbox import pools
 
@@ -136,6 +138,13 @@ LINE_PREFIXES: tuple[tuple[str, ...], ...] = tuple(
     for industry in pools.INDUSTRIES
 )
 PAYEES_Q = tuple(_q(p) for p in pools.PAYEES)
+MAX_LINES = max(LINE_COUNTS)
+SPAN_BLOCKS = 4096  # blocks computed at once (about 16,000 bills): bounds a span's memory
+# The same tables as NumPy arrays, for computing a whole span of bills at once.
+T_NP = np.array(T, dtype=np.int64)
+TERMS_NP = np.array(TERMS, dtype=np.int64)
+LINE_COUNTS_NP = np.array(LINE_COUNTS, dtype=np.int64)
+VARIATION_NP = np.array(VARIATION, dtype=np.float64)
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,32 +187,63 @@ class Profile:
     slug: str
 
 
-class _Block:
-    """Bills and payments of one block, settled."""
+class _Span:
+    """Bills and payments of the blocks [k0, k1), settled; per-bill and per-payment values in
+    flat lists indexed from the span's first bill (``b0``) and first payment (``p0``)."""
 
-    __slots__ = ("bill_start", "bills", "paid", "payment_start", "payments", "supplier", "updated")
+    __slots__ = (
+        "alloc_amount",
+        "alloc_bill",
+        "alloc_start",
+        "b0",
+        "bill_starts",
+        "count",
+        "due",
+        "flag",
+        "issue",
+        "k0",
+        "k1",
+        "line_amount",
+        "line_prefix",
+        "line_tax",
+        "p0",
+        "paid",
+        "pay_amount",
+        "pay_day",
+        "pay_ms",
+        "payment_starts",
+        "salts",
+        "suppliers",
+        "total",
+        "updated",
+    )
 
-    def __init__(
-        self,
-        supplier: Profile,
-        bill_start: int,
-        payment_start: int,
-        bills: list[tuple[int, int, int, list[tuple[int, int, int]], int, int, str]],
-        payments: list[tuple[int, int, int, list[tuple[int, int]]]],
-        paid: list[int],
-        updated: list[int],
-    ) -> None:
-        self.supplier = supplier
-        self.bill_start = bill_start
-        self.payment_start = payment_start
-        # bill: (issue day, due day, entered ms, lines [(prefix, amount, tax)], total, flag,
-        # number)
-        # flag 0 normal, 1 void, 2 draft
-        self.bills = bills
-        # payment: (day, ms, amount, allocations [(bill position, amount)])
-        self.payments = payments
-        self.paid = paid  # per bill
-        self.updated = updated  # per bill: max(entered, last payment) in ms
+    def __init__(self) -> None:
+        self.k0 = self.k1 = self.b0 = self.p0 = 0
+        self.bill_starts: list[int] = []  # per block, and the end of the last one
+        self.payment_starts: list[int] = []
+        self.suppliers: list[Profile] = []  # per block
+        self.salts: list[int] = []  # per block: the revision that last modified it, or 0
+        self.issue: list[int] = []  # per bill: issue day
+        self.due: list[int] = []  # due day
+        self.total: list[int] = []  # pence
+        self.flag: list[int] = []  # 0 normal, 1 void, 2 draft
+        self.paid: list[int] = []
+        self.updated: list[int] = []  # ms: max(entered, last payment), at most creation
+        self.count: list[int] = []  # lines
+        # Per line number (0..MAX_LINES-1), per bill; past a bill's count: not its lines.
+        self.line_amount: list[list[int]] = []
+        self.line_tax: list[list[int]] = []
+        self.line_prefix: list[list[int]] = []
+        self.pay_day: list[int] = []  # per payment
+        self.pay_ms: list[int] = []
+        self.pay_amount: list[int] = []
+        # Allocations, flat (no tuple per payment: fewer objects for the garbage collector):
+        # payment x allocates alloc_amount[a] to bill b0 + alloc_bill[a] for a in
+        # range(alloc_start[x], alloc_start[x + 1]).
+        self.alloc_start: list[int] = []
+        self.alloc_bill: list[int] = []
+        self.alloc_amount: list[int] = []
 
 
 class _Revisions:
@@ -305,7 +345,6 @@ class Dataset:
         self.rev_blocks = _Revisions(self.blocks, n, mix(key ^ 104), deletions=True)
         self.rev_expenses = _Revisions(sizes.expenses, n, mix(key ^ 105), deletions=True)
         self._profiles: dict[int, Profile] = {}
-        self._last_block: tuple[int, _Block] | None = None
         self._accounts = self._build_accounts()
         self._account_names = {a["code"]: a["name"] for a in self._accounts}
         self._months = self._report_months()
@@ -488,78 +527,125 @@ class Dataset:
     def _payment_range(self, k: int) -> tuple[int, int]:
         return self._payment_start(k), self._payment_start(k + 1)
 
-    def _block(self, k: int, salt: int) -> _Block:
-        # Pages visit blocks in order, once each: remembering the last block is enough (a
-        # bigger cache costs more in allocator and GC work than it saves).
-        ckey = k << 20 | salt
-        last = self._last_block
-        if last is not None and last[0] == ckey:
-            return last[1]
+    def _payment_starts(self, ks: NDArray[np.int64]) -> NDArray[np.int64]:
+        """`_payment_start` of many blocks at once."""
+        P, K = self.sizes.payments, self.blocks
+        plain = np.minimum(ks, K) * P // K
+        if not self._jitter:
+            return plain
+        late = ks * P // K + T_NP[(ks + self._keys[11]) & MASK] % (self._jitter + 1)
+        return np.where((ks <= 0) | (ks >= K), plain, late)
+
+    def _span(self, k0: int, k1: int) -> _Span:
+        """Blocks [k0, k1) settled, each at its latest revision.
+
+        What depends on one bill or one payment alone is computed for the whole span at once
+        (NumPy, exactly the integer and float steps of the one-at-a-time definition); only
+        settling a block's debt line is a Python loop. Deleted blocks are computed too (the
+        emitters skip them): cheaper than leaving holes.
+        """
         keys = self._keys
-        B, P, K = self.sizes.bills, self.sizes.payments, self.blocks
-        hb = T[(k + keys[3]) & MASK] ^ T[((k >> 16) + keys[4]) & MASK]
-        supplier = self.profile(self._pick_supplier(hb))
-        b0, b1 = k * B // K, (k + 1) * B // K
-        p0, p1 = (self._payment_start(k), self._payment_start(k + 1)) if P else (0, 0)
+        B, K = self.sizes.bills, self.blocks
+        span = _Span()
+        span.k0, span.k1 = k0, k1
+        ks = np.arange(k0, k1 + 1, dtype=np.int64)
+        bill_starts = ks * B // K
+        payment_starts = self._payment_starts(ks) if self.sizes.payments else ks * 0
+        span.bill_starts = bill_starts.tolist()
+        span.payment_starts = payment_starts.tolist()
+        b0, b1 = span.bill_starts[0], span.bill_starts[-1]
+        p0 = span.payment_starts[0]
+        span.b0, span.p0 = b0, p0
+        kk = ks[:-1]
+        hb = (T_NP[(kk + keys[3]) & MASK] ^ T_NP[((kk >> 16) + keys[4]) & MASK]).tolist()
+        pick, profile, modified = self._pick_supplier, self.profile, self.rev_blocks.modified
+        suppliers = [profile(pick(h)) for h in hb]
+        salts = [modified(k) for k in range(k0, k1)]
+        span.suppliers, span.salts = suppliers, salts
+
+        # Per bill, for the whole span.
+        block = np.repeat(np.arange(k1 - k0), np.diff(bill_starts))
+        i = np.arange(b0, b1, dtype=np.int64)
+        h = T_NP[(i + keys[5]) & MASK] ^ T_NP[((i >> 16) + keys[6]) & MASK]
+        day = i * HISTORY_DAYS // B
+        issue = np.maximum(day - (h & 7) % 5, 0)
+        base_terms = np.array([30 if s.terms < 0 else s.terms for s in suppliers])[block]
+        terms = np.where((h >> 3) & 15 == 0, TERMS_NP[(h >> 7) % 18], base_terms)
+        entered = day * DAY_MS + 28_800_000 + (h >> 12) % 36_000_000
+        base_amount = np.array([s.amount_base for s in suppliers], dtype=np.float64)[block]
+        rate = np.array([s.tax_rate for s in suppliers], dtype=np.int64)[block]
+        n_prefix = np.array([len(LINE_PREFIXES[s.industry]) for s in suppliers])[block]
+        count = LINE_COUNTS_NP[(h >> 38) & 31]
+        hl = T_NP[(h >> 20) & MASK]
+        total = np.zeros(len(i), dtype=np.int64)
+        taxed = rate != 0
+        for n in range(MAX_LINES):
+            if n:
+                hl = T_NP[(hl + n) & MASK]
+            # float64 product truncated towards zero: what int(float * float) does
+            amount = np.maximum((base_amount * VARIATION_NP[hl & 0xFF]).astype(np.int64), 500)
+            tax = np.where(taxed & ((hl >> 8) & 7 != 0), (amount * rate + 50) // 100, 0)
+            total += np.where(count > n, amount + tax, 0)
+            span.line_amount.append(amount.tolist())
+            span.line_tax.append(tax.tolist())
+            span.line_prefix.append(((hl >> 12) % n_prefix).tolist())
+        salt = np.array(salts, dtype=np.int64)[block]
+        flags = np.where(salt != 0, T_NP[(h ^ salt * 7919) & MASK], h)
         anchor = self.anchor_day
-        ka, kb = keys[5], keys[6]
-        base_terms = 30 if supplier.terms < 0 else supplier.terms
-        base_amount = supplier.amount_base
-        rate = supplier.tax_rate
-        n_prefix = len(LINE_PREFIXES[supplier.industry])
-        prefix = supplier.number_prefix
-        number_base = supplier.index * 13
-        dates = self._dates
-        bills = []
-        for i in range(b0, b1):
-            h = T[(i + ka) & MASK] ^ T[((i >> 16) + kb) & MASK]
-            day = i * HISTORY_DAYS // B
-            issue = day - (h & 7) % 5
-            if issue < 0:
-                issue = 0
-            terms = TERMS[(h >> 7) % 18] if (h >> 3) & 15 == 0 else base_terms
-            entered = day * DAY_MS + 28_800_000 + (h >> 12) % 36_000_000
-            lines = []
-            total = 0
-            hl = T[(h >> 20) & MASK]
-            for n in range(LINE_COUNTS[(h >> 38) & 31]):
-                if n:
-                    hl = T[(hl + n) & MASK]
-                amount = int(base_amount * VARIATION[hl & 0xFF])
-                if amount < 500:
-                    amount = 500
-                tax = (amount * rate + 50) // 100 if rate and (hl >> 8) & 7 else 0
-                total += amount + tax
-                lines.append(((hl >> 12) % n_prefix, amount, tax))
-            flags = T[(h ^ salt * 7919) & MASK] if salt else h
-            if (flags >> 43) & 63 == 0:
-                flag = 1
-            elif (flags >> 49) & (7 if issue > anchor - 20 else 127) == 0:
-                flag = 2
-            else:
-                flag = 0
-            n = (i * 7 + number_base) % 100_000
-            number = f"{prefix}{n:05d}" if prefix else f"F{dates[issue][:4]}-{n:05d}"
-            bills.append((issue, issue + terms, entered, lines, total, flag, number))
-        state = hb ^ salt * 0x9E3779B1
-        payments = _settle(bills, p1 - p0, state, anchor, force_complete=salt > 0)
-        paid = [0] * len(bills)
-        updated = [b[2] for b in bills]
+        draft = (flags >> 49) & np.where(issue > anchor - 20, 7, 127) == 0
+        flag = np.where((flags >> 43) & 63 == 0, 1, np.where(draft, 2, 0))
+        span.issue = issue.tolist()
+        span.due = (issue + terms).tolist()
+        span.total = total.tolist()
+        span.flag = flag.tolist()
+        span.count = count.tolist()
+
+        # Settle each block's debt line (in order: payments are numbered block by block).
+        pay_day, pay_amount = span.pay_day, span.pay_amount
+        alloc_start, alloc_bill, alloc_amount = span.alloc_start, span.alloc_bill, span.alloc_amount
+        flat = (pay_day, pay_amount, alloc_start, alloc_bill, alloc_amount)
+        issues, dues, totals, flag_list = span.issue, span.due, span.total, span.flag
+        starts, pstarts = span.bill_starts, span.payment_starts
+        for r in range(k1 - k0):
+            count_r = pstarts[r + 1] - pstarts[r]
+            if count_r:
+                s_r = salts[r]
+                _settle(
+                    issues,
+                    dues,
+                    totals,
+                    flag_list,
+                    starts[r] - b0,
+                    starts[r + 1] - b0,
+                    count_r,
+                    hb[r] ^ s_r * 0x9E3779B1,
+                    anchor,
+                    s_r > 0,
+                    flat,
+                )
+        alloc_start.append(len(alloc_bill))
         cm1 = self.created_ms - 1
-        kp = keys[7]
-        settled = []
-        for n, (day, amount, allocations) in enumerate(payments):
-            ms = day * DAY_MS + 32_400_000 + T[(p0 + n + kp) & MASK] % 28_800_000
-            if ms > cm1:
-                ms = cm1
-            for position, part in allocations:
-                paid[position] += part
-                if ms > updated[position]:
-                    updated[position] = ms
-            settled.append((day, ms, amount, allocations))
-        block = _Block(supplier, b0, p0, bills, settled, paid, updated)
-        self._last_block = (ckey, block)
-        return block
+        j = np.arange(p0, p0 + len(pay_day), dtype=np.int64)
+        ms = np.array(pay_day, dtype=np.int64) * DAY_MS + 32_400_000
+        ms = np.minimum(ms + T_NP[(j + keys[7]) & MASK] % 28_800_000, cm1)
+        span.pay_ms = ms.tolist()
+        # What the bills show of their payments: amount paid, last touched.
+        bill_of = np.array(alloc_bill, dtype=np.int64)
+        paid = np.zeros(len(issues), dtype=np.int64)
+        np.add.at(paid, bill_of, np.array(alloc_amount, dtype=np.int64))
+        updated = np.minimum(entered, cm1)
+        payment_of = np.repeat(np.arange(len(pay_day)), np.diff(alloc_start))
+        np.maximum.at(updated, bill_of, ms[payment_of])
+        span.paid = paid.tolist()
+        span.updated = updated.tolist()
+        return span
+
+    def _spans(self, lo: int, hi: int, limit: int, block_of: Callable[[int], int]) -> _Span:
+        """A span from the block of index ``lo`` on, enough for ``limit`` more records of
+        [lo, hi) (bounded, so a long scan is computed a piece at a time)."""
+        k0 = block_of(lo)
+        k1 = block_of(min(hi, lo + limit) - 1) + 1
+        return self._span(k0, min(k1, k0 + SPAN_BLOCKS))
 
     def _emit_bills(self, lo: int, hi: int, out: list[str], since: str | None, limit: int) -> int:
         B = self.sizes.bills
@@ -570,11 +656,17 @@ class Dataset:
         stamps = self._rev_stamps
         dates = self._dates
         day_t = self._day_t
-        cm1 = self.created_ms - 1
+        n_dates = len(dates)
         i = lo
-        k = self.block_of_bill(lo)
+        span: _Span | None = None
+        r = 0
         while i < hi and len(out) < limit:
-            b1 = min(hi, (k + 1) * B // self.blocks)
+            if span is None or r >= span.k1 - span.k0:
+                span = self._spans(i, hi, limit - len(out), self.block_of_bill)
+                r = 0
+            k = span.k0 + r
+            b0 = span.b0
+            b1 = min(hi, span.bill_starts[r + 1])
             deleted = rev.deleted(k)
             if deleted:
                 updated = stamps[deleted]
@@ -584,29 +676,40 @@ class Dataset:
                             f'{{"id":"bill_{i:07d}","deleted":true,"updatedAt":"{updated}"}}'
                         )
                     i += 1
-                k += 1
+                r += 1
                 continue
-            salt = rev.modified(k)
-            block = self._block(k, salt)
-            supplier = block.supplier
+            salt = span.salts[r]
+            supplier = span.suppliers[r]
             prefixes = LINE_PREFIXES[supplier.industry]
             head = f'","supplierId":"{supplier.id}","number":"'
             currency = supplier.currency
             fx = self._fx[currency]
+            number_prefix = supplier.number_prefix
+            number_base = supplier.index * 13
+            mid = f'","currency":"{currency}","fxRate":"'
+            issues, dues, totals, paids, flags = (
+                span.issue,
+                span.due,
+                span.total,
+                span.paid,
+                span.flag,
+            )
+            counts, updateds = span.count, span.updated
+            a0, t0, q0 = span.line_amount[0], span.line_tax[0], span.line_prefix[0]
             while i < b1 and len(out) < limit:
-                pos = i - block.bill_start
-                issue, due_day, _entered, lines, total, flag, number = block.bills[pos]
+                x = i - b0
                 if salt:
                     updated = stamps[salt]
                 else:
-                    ms = block.updated[pos]
-                    if ms > cm1:
-                        ms = cm1
+                    ms = updateds[x]
                     updated = f"{day_t[ms // DAY_MS]}{TOD[ms // 1000 % 86_400]}.{MS3[ms % 1000]}Z"
                 if since is not None and updated <= since:
                     i += 1
                     continue
-                due = total - block.paid[pos]
+                issue = issues[x]
+                total = totals[x]
+                due = total - paids[x]
+                flag = flags[x]
                 if flag == 1:
                     status = VOIDED
                 elif flag == 2:
@@ -617,31 +720,35 @@ class Dataset:
                     status = PARTIALLY_PAID
                 else:
                     status = PAID
-                if len(lines) == 1:
-                    p, a, t = lines[0]
-                    body = (
-                        f'{prefixes[p]}{a // 100}.{C2[a % 100]}","taxAmount":"'
-                        f'{t // 100}.{C2[t % 100]}"}}'
-                    )
-                else:
-                    body = ",".join(
-                        [
-                            f'{prefixes[p]}{a // 100}.{C2[a % 100]}","taxAmount":"'
-                            f'{t // 100}.{C2[t % 100]}"}}'
-                            for p, a, t in lines
-                        ]
-                    )
-                due_date = dates[due_day] if due_day < len(dates) else self._date(due_day)
+                a, t = a0[x], t0[x]
+                body = (
+                    f'{prefixes[q0[x]]}{a // 100}.{C2[a % 100]}","taxAmount":"'
+                    f'{t // 100}.{C2[t % 100]}"}}'
+                )
+                count = counts[x]
+                if count > 1:
+                    for n in range(1, count):
+                        a, t = span.line_amount[n][x], span.line_tax[n][x]
+                        body += (
+                            f',{prefixes[span.line_prefix[n][x]]}{a // 100}.{C2[a % 100]}",'
+                            f'"taxAmount":"{t // 100}.{C2[t % 100]}"}}'
+                        )
+                n = (i * 7 + number_base) % 100_000
+                number = (
+                    f"{number_prefix}{n:05d}" if number_prefix else f"F{dates[issue][:4]}-{n:05d}"
+                )
+                due_day = dues[x]
+                due_date = dates[due_day] if due_day < n_dates else self._date(due_day)
                 out.append(
                     f'{{"id":"bill_{i:07d}{head}{number}",'
-                    f'"issueDate":"{dates[issue]}","dueDate":"{due_date}",'
-                    f'"currency":"{currency}","fxRate":"{fx[issue]}",'
+                    f'"issueDate":"{dates[issue]}","dueDate":"{due_date}'
+                    f'{mid}{fx[issue]}",'
                     f'"total":"{total // 100}.{C2[total % 100]}",'
                     f'"amountDue":"{due // 100}.{C2[due % 100]}","status":"{status}",'
                     f'"lines":[{body}],"updatedAt":"{updated}"}}'
                 )
                 i += 1
-            k += 1
+            r += 1
         return i
 
     def _emit_payments(
@@ -654,14 +761,19 @@ class Dataset:
         rev = self.rev_blocks
         stamps = self._rev_stamps
         dates = self._dates
-        stamp = self.stamp
+        day_t = self._day_t
         cm1 = self.created_ms - 1
         kp = self._keys[8]
         base = self.base
         i = lo
-        k = self.block_of_payment(lo)
+        span: _Span | None = None
+        r = 0
         while i < hi and len(out) < limit:
-            p1 = min(hi, self._payment_start(k + 1))
+            if span is None or r >= span.k1 - span.k0:
+                span = self._spans(i, hi, limit - len(out), self.block_of_payment)
+                r = 0
+            k = span.k0 + r
+            p1 = min(hi, span.payment_starts[r + 1])
             deleted = rev.deleted(k)
             if deleted:
                 updated = stamps[deleted]
@@ -669,53 +781,79 @@ class Dataset:
                     if since is not None and updated > since:
                         out.append(f'{{"id":"pay_{i:07d}","deleted":true,"updatedAt":"{updated}"}}')
                     i += 1
-                k += 1
+                r += 1
                 continue
-            salt = rev.modified(k)
-            block = self._block(k, salt)
-            supplier = block.supplier
+            salt = span.salts[r]
+            supplier = span.suppliers[r]
             currency = supplier.currency
             fx = self._fx[currency]
             head = f'","supplierId":"{supplier.id}","date":"'
-            b0 = block.bill_start
+            mid = f'","currency":"{currency}","fxRate":"'
+            number_prefix = supplier.number_prefix
+            number_base = supplier.index * 13
+            preferred = supplier.preferred
+            recorded_pct = supplier.recorded_pct
+            b0, p0 = span.b0, span.p0
+            issues = span.issue
+            alloc_start, alloc_bill, alloc_amount = (
+                span.alloc_start,
+                span.alloc_bill,
+                span.alloc_amount,
+            )
             while i < p1 and len(out) < limit:
-                day, ms, amount, allocations = block.payments[i - block.payment_start]
+                x = i - p0
+                ms = span.pay_ms[x]
                 h = T[(i + kp) & MASK]
-                entered = min(ms + (h >> 40) % (2 * DAY_MS), cm1)
-                updated = stamps[salt] if salt else stamp(entered)
+                if salt:
+                    updated = stamps[salt]
+                else:
+                    entered = ms + (h >> 40) % (2 * DAY_MS)
+                    if entered > cm1:
+                        entered = cm1
+                    updated = (
+                        f"{day_t[entered // DAY_MS]}{TOD[entered // 1000 % 86_400]}."
+                        f"{MS3[entered % 1000]}Z"
+                    )
                 if since is not None and updated <= since:
                     i += 1
                     continue
-                method = supplier.preferred if h % 100 < 85 else METHODS[(h >> 8) & 3]
+                day = span.pay_day[x]
+                amount = span.pay_amount[x]
+                a0 = alloc_start[x]
+                a1 = alloc_start[x + 1]
+                method = preferred if h % 100 < 85 else METHODS[(h >> 8) & 3]
                 if method == pools.CASH and (currency != base or amount > CASH_LIMIT):
                     method = pools.CHEQUE if currency == base else pools.BANK_TRANSFER
-                first = allocations[0][0]
-                number = block.bills[first][6]
-                recorded = (h >> 16) % 100 < supplier.recorded_pct
-                reference = number if recorded else _note(method, h >> 24, number)
-                method_json = f'"{method}"' if recorded else "null"
-                if len(allocations) == 1:
-                    a = allocations[0][1]
-                    allocs = (
-                        f'{{"billId":"bill_{b0 + first:07d}","amount":"{a // 100}.{C2[a % 100]}"}}'
-                    )
+                first = alloc_bill[a0]
+                n = ((b0 + first) * 7 + number_base) % 100_000
+                if number_prefix:
+                    number = f"{number_prefix}{n:05d}"
                 else:
-                    allocs = ",".join(
-                        [
-                            f'{{"billId":"bill_{b0 + p:07d}","amount":"{a // 100}.{C2[a % 100]}"}}'
-                            for p, a in allocations
-                        ]
+                    number = f"F{dates[issues[first]][:4]}-{n:05d}"
+                if (h >> 16) % 100 < recorded_pct:
+                    reference = number
+                    method_json = f'"{method}"'
+                else:
+                    reference = _note(method, h >> 24, number)
+                    method_json = "null"
+                a = alloc_amount[a0]
+                allocs = f'{{"billId":"bill_{b0 + first:07d}","amount":"{a // 100}.{C2[a % 100]}"}}'
+                for q in range(a0 + 1, a1):
+                    a = alloc_amount[q]
+                    allocs += (
+                        f',{{"billId":"bill_{b0 + alloc_bill[q]:07d}",'
+                        f'"amount":"{a // 100}.{C2[a % 100]}"}}'
                     )
                 out.append(
-                    f'{{"id":"pay_{i:07d}{head}{dates[day]}","currency":"{currency}",'
-                    f'"fxRate":"{fx[day]}","amount":"{amount // 100}.{C2[amount % 100]}",'
+                    f'{{"id":"pay_{i:07d}{head}{dates[day]}{mid}{fx[day]}",'
+                    f'"amount":"{amount // 100}.{C2[amount % 100]}",'
                     f'"paymentMethod":{method_json},'
                     f'"paidFromAccountId":"{self._paid_from(method, currency, h >> 12)}",'
                     f'"reference":"{reference}","allocations":[{allocs}],'
                     f'"updatedAt":"{updated}"}}'
                 )
                 i += 1
-            k += 1
+            r += 1
         return i
 
     def _paid_from(self, method: str, currency: str, h: int) -> str:
@@ -1052,60 +1190,74 @@ def _country_numbers(country: str, stem: str, h: int) -> tuple[str, str | None, 
 
 
 def _settle(
-    bills: list[tuple[int, int, int, list[tuple[int, int, int]], int, int, str]],
+    issue: list[int],
+    due: list[int],
+    total: list[int],
+    flag: list[int],
+    lo: int,
+    hi: int,
     count: int,
     state: int,
     anchor_day: int,
-    *,
     force_complete: bool,
-) -> list[tuple[int, int, list[tuple[int, int]]]]:
-    """Cut a block's debt line into `count` payments: [(day, amount, [(bill, amount)])]."""
-    if count == 0 or not bills:
-        return []
-    payable = [p for p, bill in enumerate(bills) if not bill[5]]
+    out: tuple[list[int], list[int], list[int], list[int], list[int]],
+) -> None:
+    """Cut the debt line of bills [lo, hi) into `count` payments, appended to
+    `out` = (day, amount, first allocation, allocated bill, allocated amount) lists. A block
+    with nothing payable has its first bill made payable (`flag[lo] = 0`)."""
+    if count == 0 or hi <= lo:
+        return
+    payable = [p for p in range(lo, hi) if not flag[p]]
     if not payable:
-        payable = [0]
-        first = bills[0]
-        bills[0] = (first[0], first[1], first[2], first[3], first[4], 0, first[6])
-    recent = bills[-1][0] > anchor_day - 45
+        payable = [lo]
+        flag[lo] = 0
+    recent = issue[hi - 1] > anchor_day - 45
     complete_pct = 100 if force_complete else 50 if recent else 90
-    payments: list[tuple[int, int, list[tuple[int, int]]]] = []
-    append = payments.append
+    pay_day, pay_amount, alloc_start, alloc_bill, alloc_amount = out
+    add_day, add_amount, add_start = pay_day.append, pay_amount.append, alloc_start.append
+    add_bill, add_part = alloc_bill.append, alloc_amount.append
     nbp = len(payable)
     if count >= nbp:
         # Instalments: every payable bill gets at least one payment.
         per_bill, extra = divmod(count, nbp)
         draw = state
         for slot, position in enumerate(payable):
-            bill = bills[position]
-            issue, total = bill[0], bill[4]
+            start, whole = issue[position], total[position]
             parts = per_bill + 1 if slot < extra else per_bill
             if slot == nbp - 1:
                 r = T[draw & MASK]
                 if r % 100 >= complete_pct:
-                    total = max(parts, total * (50 + (r >> 8) % 40) // 100)
-            terms = bill[1] - issue
+                    whole = max(parts, whole * (50 + (r >> 8) % 40) // 100)
+            terms = due[position] - start
             if terms < 7 * parts:
                 terms = 7 * parts
             if parts == 1:
-                day = issue + terms
-                append((day if day < anchor_day else anchor_day, total, [(position, total)]))
+                day = start + terms
+                add_day(day if day < anchor_day else anchor_day)
+                add_amount(whole)
+                add_start(len(alloc_bill))
+                add_bill(position)
+                add_part(whole)
                 continue
             paid = 0
             for t in range(parts):
                 if t == parts - 1:
-                    amount = total - paid
+                    amount = whole - paid
                 else:
                     draw += 1
-                    amount = (total - paid) // (parts - t) * (80 + T[draw & MASK] % 40) // 100
-                    ceiling = total - paid - (parts - t - 1)
+                    amount = (whole - paid) // (parts - t) * (80 + T[draw & MASK] % 40) // 100
+                    ceiling = whole - paid - (parts - t - 1)
                     amount = 1 if amount < 1 else ceiling if amount > ceiling else amount
                 paid += amount
-                day = issue + ((t + 1) * terms) // parts
-                append((day if day < anchor_day else anchor_day, amount, [(position, amount)]))
-        return payments
+                day = start + ((t + 1) * terms) // parts
+                add_day(day if day < anchor_day else anchor_day)
+                add_amount(amount)
+                add_start(len(alloc_bill))
+                add_bill(position)
+                add_part(amount)
+        return
     # Fewer payments than bills: each pays the next 1–3 bills, or part of one.
-    remaining = [bills[p][4] for p in payable]
+    remaining = [total[p] for p in payable]
     pos = 0
     for n in range(count):
         left_after = count - n - 1
@@ -1117,26 +1269,32 @@ def _settle(
             cover = 1 if roll < 75 else 2 if roll < 88 else 3 if roll < 95 else 0
             if cover > nbp - pos - left_after:
                 cover = nbp - pos - left_after
+        first = payable[pos]
+        add_start(len(alloc_bill))
         if cover == 0:
             rem = remaining[pos]
             amount = rem if rem < 2 else max(1, rem * (20 + (r >> 8) % 60) // 100)
             if amount >= 10_000:
                 amount -= amount % 100  # round pounds for larger part-payments
-            allocations = [(payable[pos], amount)]
+            add_bill(first)
+            add_part(amount)
             remaining[pos] = rem - amount
-            first = bills[payable[pos]]
-            latest = first[0]
+            latest = issue[first]
             if rem == amount:
                 pos += 1
         else:
-            allocations = [(payable[q], remaining[q]) for q in range(pos, pos + cover)]
-            amount = sum(remaining[pos : pos + cover])
+            amount = 0
+            latest = 0
             for q in range(pos, pos + cover):
+                position = payable[q]
+                add_bill(position)
+                add_part(remaining[q])
+                amount += remaining[q]
                 remaining[q] = 0
-            first = bills[payable[pos]]
-            latest = max([bills[payable[q]][0] for q in range(pos, pos + cover)])
+                if issue[position] > latest:
+                    latest = issue[position]
             pos += cover
-        terms = first[1] - first[0]
+        terms = due[first] - issue[first]
         r2 = r >> 16
         if cover == 0:
             delay = r2 % (terms + 1)
@@ -1145,8 +1303,8 @@ def _settle(
         else:
             delay = terms + 1 + (r2 >> 4) % 30
         day = latest + delay
-        append((day if day < anchor_day else anchor_day, amount, allocations))
-    return payments
+        add_day(day if day < anchor_day else anchor_day)
+        add_amount(amount)
 
 
 def _build_reports(ds: Dataset) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
