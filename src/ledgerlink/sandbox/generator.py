@@ -121,6 +121,7 @@ VARIATION = _lognormal_table(0.45)  # one line or one expense
 TERMS = (30,) * 8 + (14,) * 4 + (0,) * 2 + (45,) * 2 + (60,) * 2 + (-1,) * 2  # -1: not set
 LINE_COUNTS = (1,) * 17 + (2,) * 10 + (3,) * 4 + (4,) * 1
 METHODS = (pools.CARD, pools.BANK_TRANSFER, pools.CHEQUE, pools.CASH)
+CARD, BANK_TRANSFER, CHEQUE, CASH = METHODS
 PREFERRED = (pools.BANK_TRANSFER,) * 11 + (pools.CARD,) * 5 + (pools.CHEQUE,) * 3 + (pools.CASH,)
 EXPENSE_METHODS = (
     (pools.CARD,) * 10 + (pools.BANK_TRANSFER,) * 4 + (pools.CASH,) * 4 + (pools.CHEQUE,) * 2
@@ -323,6 +324,8 @@ class Dataset:
         self._day_t = [d + "T" for d in self._dates]
         self._rev_stamps = ["", *(self.stamp(ms) for ms in self.revision_ms)]
         self._fx = {c: self._fx_table(c) for c in pools.GBP_PER_UNIT}
+        # Where bank transfers and cheques in each currency are paid from.
+        self._bank_account = {c: self._paid_from(pools.BANK_TRANSFER, c, 0) for c in self._fx}
 
         key = mix(seed & M64)
         self._keys = [mix(key ^ n) & MASK for n in range(24)]
@@ -793,8 +796,14 @@ class Dataset:
             number_base = supplier.index * 13
             preferred = supplier.preferred
             recorded_pct = supplier.recorded_pct
+            bank = self._bank_account[currency]
             b0, p0 = span.b0, span.p0
-            issues = span.issue
+            issues, pay_ms, pay_day, pay_amount = (
+                span.issue,
+                span.pay_ms,
+                span.pay_day,
+                span.pay_amount,
+            )
             alloc_start, alloc_bill, alloc_amount = (
                 span.alloc_start,
                 span.alloc_bill,
@@ -802,7 +811,7 @@ class Dataset:
             )
             while i < p1 and len(out) < limit:
                 x = i - p0
-                ms = span.pay_ms[x]
+                ms = pay_ms[x]
                 h = T[(i + kp) & MASK]
                 if salt:
                     updated = stamps[salt]
@@ -817,13 +826,19 @@ class Dataset:
                 if since is not None and updated <= since:
                     i += 1
                     continue
-                day = span.pay_day[x]
-                amount = span.pay_amount[x]
+                day = pay_day[x]
+                amount = pay_amount[x]
                 a0 = alloc_start[x]
-                a1 = alloc_start[x + 1]
                 method = preferred if h % 100 < 85 else METHODS[(h >> 8) & 3]
-                if method == pools.CASH and (currency != base or amount > CASH_LIMIT):
-                    method = pools.CHEQUE if currency == base else pools.BANK_TRANSFER
+                if method == CARD:
+                    account = "acc_095" if (h >> 12) & 1 else "acc_096"
+                elif method != CASH:
+                    account = bank
+                elif currency != base or amount > CASH_LIMIT:
+                    method = CHEQUE if currency == base else BANK_TRANSFER
+                    account = bank
+                else:
+                    account = "acc_094"
                 first = alloc_bill[a0]
                 n = ((b0 + first) * 7 + number_base) % 100_000
                 if number_prefix:
@@ -838,17 +853,19 @@ class Dataset:
                     method_json = "null"
                 a = alloc_amount[a0]
                 allocs = f'{{"billId":"bill_{b0 + first:07d}","amount":"{a // 100}.{C2[a % 100]}"}}'
-                for q in range(a0 + 1, a1):
-                    a = alloc_amount[q]
-                    allocs += (
-                        f',{{"billId":"bill_{b0 + alloc_bill[q]:07d}",'
-                        f'"amount":"{a // 100}.{C2[a % 100]}"}}'
-                    )
+                a1 = alloc_start[x + 1]
+                if a1 - a0 > 1:
+                    for q in range(a0 + 1, a1):
+                        a = alloc_amount[q]
+                        allocs += (
+                            f',{{"billId":"bill_{b0 + alloc_bill[q]:07d}",'
+                            f'"amount":"{a // 100}.{C2[a % 100]}"}}'
+                        )
                 out.append(
                     f'{{"id":"pay_{i:07d}{head}{dates[day]}{mid}{fx[day]}",'
                     f'"amount":"{amount // 100}.{C2[amount % 100]}",'
                     f'"paymentMethod":{method_json},'
-                    f'"paidFromAccountId":"{self._paid_from(method, currency, h >> 12)}",'
+                    f'"paidFromAccountId":"{account}",'
                     f'"reference":"{reference}","allocations":[{allocs}],'
                     f'"updatedAt":"{updated}"}}'
                 )
@@ -1071,25 +1088,33 @@ class Dataset:
         A full read covers indices [start, start+size) and leaves deleted records out. With
         ``modified_since`` only records updated after it come back, tombstones included.
         """
+        records, nxt = self.page_records(data_type, start, size, modified_since)
+        return f"[{','.join(records)}]", nxt
+
+    def page_records(
+        self, data_type: str, start: int, size: int, modified_since: datetime | None = None
+    ) -> tuple[list[str], int | None]:
+        """`page_json` as the JSON text of each record (for joining into a bigger document
+        without copying a page of text more often than needed)."""
         emit = self._emitters[data_type]
         total = self.count(data_type)
         out: list[str] = []
         if modified_since is None:
             end = min(total, start + size)
             emit(start, end, out, None, size)
-            return f"[{','.join(out)}]", (end if end < total else None)
+            return out, (end if end < total else None)
         since_ms = self.to_ms(modified_since)
         since = self.stamp(max(since_ms, -1))
         if since_ms < self.created_ms:
             # Base records may qualify: scan, a bounded stretch per page.
             end = min(total, start + max(size * 20, 50_000))
             nxt = emit(start, end, out, since, size)
-            return f"[{','.join(out)}]", (nxt if nxt < total else None)
+            return out, (nxt if nxt < total else None)
         # After creation only what later revisions touched can qualify.
         after = sum(1 for ms in self.revision_ms if ms <= since_ms)
         scheme = self._units(data_type)
         if scheme is None:
-            return "[]", None
+            return out, None
         revisions, unit_of, unit_range = scheme
         pairs = revisions.touched_after(after)
         i = start
@@ -1101,7 +1126,7 @@ class Dataset:
                 i = total
                 break
             i = emit(max(i, lo), hi, out, since, size)
-        return f"[{','.join(out)}]", (i if pairs and i < total else None)
+        return out, (i if pairs and i < total else None)
 
     def page(
         self, data_type: str, start: int, size: int, modified_since: datetime | None = None
