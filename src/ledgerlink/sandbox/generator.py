@@ -146,6 +146,13 @@ T_NP = np.array(T, dtype=np.int64)
 TERMS_NP = np.array(TERMS, dtype=np.int64)
 LINE_COUNTS_NP = np.array(LINE_COUNTS, dtype=np.int64)
 VARIATION_NP = np.array(VARIATION, dtype=np.float64)
+# Text tables as object arrays: indexing one with an array of numbers gives the strings.
+C2_NP = np.array(C2, dtype=object)
+MS3_NP = np.array(MS3, dtype=object)
+TOD_NP = np.array(TOD, dtype=object)
+STATUSES_NP = np.array([VOIDED, DRAFT, OPEN, PARTIALLY_PAID, PAID], dtype=object)
+LINE_PREFIXES_NP = np.array([p for prefixes in LINE_PREFIXES for p in prefixes], dtype=object)
+LINE_PREFIX_START = np.cumsum([0, *(len(p) for p in LINE_PREFIXES[:-1])])
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,17 +205,16 @@ class _Span:
         "alloc_start",
         "b0",
         "bill_starts",
-        "count",
         "due",
+        "due_np",
         "flag",
         "issue",
+        "issue_np",
         "k0",
         "k1",
-        "line_amount",
-        "line_prefix",
-        "line_tax",
+        "lines",
         "p0",
-        "paid",
+        "paid_np",
         "pay_amount",
         "pay_day",
         "pay_ms",
@@ -216,7 +222,8 @@ class _Span:
         "salts",
         "suppliers",
         "total",
-        "updated",
+        "total_np",
+        "updated_np",
     )
 
     def __init__(self) -> None:
@@ -229,13 +236,19 @@ class _Span:
         self.due: list[int] = []  # due day
         self.total: list[int] = []  # pence
         self.flag: list[int] = []  # 0 normal, 1 void, 2 draft
-        self.paid: list[int] = []
-        self.updated: list[int] = []  # ms: max(entered, last payment), at most creation
-        self.count: list[int] = []  # lines
-        # Per line number (0..MAX_LINES-1), per bill; past a bill's count: not its lines.
-        self.line_amount: list[list[int]] = []
-        self.line_tax: list[list[int]] = []
-        self.line_prefix: list[list[int]] = []
+        # The same as arrays, and what only bills show.
+        empty = np.zeros(0, dtype=np.int64)
+        self.issue_np = self.due_np = self.total_np = empty
+        self.paid_np = empty
+        self.updated_np = empty  # ms: max(entered, last payment), at most creation
+        # (line count, then per line number 0..MAX_LINES-1 amount, tax, description):
+        # past a bill's count, not its lines
+        self.lines: tuple[
+            NDArray[np.int64],
+            list[NDArray[np.int64]],
+            list[NDArray[np.int64]],
+            list[NDArray[np.int64]],
+        ] = (empty, [], [], [])
         self.pay_day: list[int] = []  # per payment
         self.pay_ms: list[int] = []
         self.pay_amount: list[int] = []
@@ -322,6 +335,9 @@ class Dataset:
             (self.start_date + timedelta(days=d)).isoformat() for d in range(HISTORY_DAYS + 70)
         ]
         self._day_t = [d + "T" for d in self._dates]
+        self._dates_np = np.array(self._dates, dtype=object)
+        self._day_t_np = np.array(self._day_t, dtype=object)
+        self._year_prefix_np = np.array([f"F{d[:4]}-" for d in self._dates], dtype=object)
         self._rev_stamps = ["", *(self.stamp(ms) for ms in self.revision_ms)]
         self._fx = {c: self._fx_table(c) for c in pools.GBP_PER_UNIT}
         # Where bank transfers and cheques in each currency are paid from.
@@ -582,6 +598,7 @@ class Dataset:
         hl = T_NP[(h >> 20) & MASK]
         total = np.zeros(len(i), dtype=np.int64)
         taxed = rate != 0
+        line_amount, line_tax, line_prefix = [], [], []
         for n in range(MAX_LINES):
             if n:
                 hl = T_NP[(hl + n) & MASK]
@@ -589,19 +606,21 @@ class Dataset:
             amount = np.maximum((base_amount * VARIATION_NP[hl & 0xFF]).astype(np.int64), 500)
             tax = np.where(taxed & ((hl >> 8) & 7 != 0), (amount * rate + 50) // 100, 0)
             total += np.where(count > n, amount + tax, 0)
-            span.line_amount.append(amount.tolist())
-            span.line_tax.append(tax.tolist())
-            span.line_prefix.append(((hl >> 12) % n_prefix).tolist())
+            line_amount.append(amount)
+            line_tax.append(tax)
+            line_prefix.append((hl >> 12) % n_prefix)
+        span.lines = (count, line_amount, line_tax, line_prefix)
         salt = np.array(salts, dtype=np.int64)[block]
         flags = np.where(salt != 0, T_NP[(h ^ salt * 7919) & MASK], h)
         anchor = self.anchor_day
         draft = (flags >> 49) & np.where(issue > anchor - 20, 7, 127) == 0
         flag = np.where((flags >> 43) & 63 == 0, 1, np.where(draft, 2, 0))
+        due = issue + terms
+        span.issue_np, span.due_np, span.total_np = issue, due, total
         span.issue = issue.tolist()
-        span.due = (issue + terms).tolist()
+        span.due = due.tolist()
         span.total = total.tolist()
         span.flag = flag.tolist()
-        span.count = count.tolist()
 
         # Settle each block's debt line (in order: payments are numbered block by block).
         pay_day, pay_amount = span.pay_day, span.pay_amount
@@ -639,8 +658,8 @@ class Dataset:
         updated = np.minimum(entered, cm1)
         payment_of = np.repeat(np.arange(len(pay_day)), np.diff(alloc_start))
         np.maximum.at(updated, bill_of, ms[payment_of])
-        span.paid = paid.tolist()
-        span.updated = updated.tolist()
+        span.paid_np = paid
+        span.updated_np = updated
         return span
 
     def _spans(self, lo: int, hi: int, limit: int, block_of: Callable[[int], int]) -> _Span:
@@ -657,9 +676,6 @@ class Dataset:
             return max(lo, hi)
         rev = self.rev_blocks
         stamps = self._rev_stamps
-        dates = self._dates
-        day_t = self._day_t
-        n_dates = len(dates)
         i = lo
         span: _Span | None = None
         r = 0
@@ -667,6 +683,10 @@ class Dataset:
             if span is None or r >= span.k1 - span.k0:
                 span = self._spans(i, hi, limit - len(out), self.block_of_bill)
                 r = 0
+                text = self._bill_text(span)
+                (issue_date, due_date, total_l, total_p, due_l, due_p, status) = text[:7]
+                (number_prefix, number, line, amount_l, amount_p, tax_l, tax_p) = text[7:14]
+                (stamp_day, stamp_time, stamp_ms, more_lines, fx_day) = text[14:]
             k = span.k0 + r
             b0 = span.b0
             b1 = min(hi, span.bill_starts[r + 1])
@@ -683,76 +703,100 @@ class Dataset:
                 continue
             salt = span.salts[r]
             supplier = span.suppliers[r]
-            prefixes = LINE_PREFIXES[supplier.industry]
             head = f'","supplierId":"{supplier.id}","number":"'
-            currency = supplier.currency
-            fx = self._fx[currency]
-            number_prefix = supplier.number_prefix
-            number_base = supplier.index * 13
-            mid = f'","currency":"{currency}","fxRate":"'
-            issues, dues, totals, paids, flags = (
-                span.issue,
-                span.due,
-                span.total,
-                span.paid,
-                span.flag,
-            )
-            counts, updateds = span.count, span.updated
-            a0, t0, q0 = span.line_amount[0], span.line_tax[0], span.line_prefix[0]
+            mid = f'","currency":"{supplier.currency}","fxRate":"'
+            fx = self._fx[supplier.currency]
+            updated = stamps[salt]
             while i < b1 and len(out) < limit:
                 x = i - b0
-                if salt:
-                    updated = stamps[salt]
-                else:
-                    ms = updateds[x]
-                    updated = f"{day_t[ms // DAY_MS]}{TOD[ms // 1000 % 86_400]}.{MS3[ms % 1000]}Z"
+                if not salt:
+                    updated = f"{stamp_day[x]}{stamp_time[x]}.{stamp_ms[x]}Z"
                 if since is not None and updated <= since:
                     i += 1
                     continue
-                issue = issues[x]
-                total = totals[x]
-                due = total - paids[x]
-                flag = flags[x]
-                if flag == 1:
-                    status = VOIDED
-                elif flag == 2:
-                    status = DRAFT
-                elif due == total:
-                    status = OPEN
-                elif due:
-                    status = PARTIALLY_PAID
-                else:
-                    status = PAID
-                a, t = a0[x], t0[x]
-                body = (
-                    f'{prefixes[q0[x]]}{a // 100}.{C2[a % 100]}","taxAmount":"'
-                    f'{t // 100}.{C2[t % 100]}"}}'
-                )
-                count = counts[x]
-                if count > 1:
-                    for n in range(1, count):
-                        a, t = span.line_amount[n][x], span.line_tax[n][x]
-                        body += (
-                            f',{prefixes[span.line_prefix[n][x]]}{a // 100}.{C2[a % 100]}",'
-                            f'"taxAmount":"{t // 100}.{C2[t % 100]}"}}'
-                        )
-                n = (i * 7 + number_base) % 100_000
-                number = (
-                    f"{number_prefix}{n:05d}" if number_prefix else f"F{dates[issue][:4]}-{n:05d}"
-                )
-                due_day = dues[x]
-                due_date = dates[due_day] if due_day < n_dates else self._date(due_day)
+                extra = more_lines.get(x, "")
                 out.append(
-                    f'{{"id":"bill_{i:07d}{head}{number}",'
-                    f'"issueDate":"{dates[issue]}","dueDate":"{due_date}'
-                    f'{mid}{fx[issue]}",'
-                    f'"total":"{total // 100}.{C2[total % 100]}",'
-                    f'"amountDue":"{due // 100}.{C2[due % 100]}","status":"{status}",'
-                    f'"lines":[{body}],"updatedAt":"{updated}"}}'
+                    f'{{"id":"bill_{i:07d}{head}{number_prefix[x]}{number[x]:05d}",'
+                    f'"issueDate":"{issue_date[x]}","dueDate":"{due_date[x]}'
+                    f'{mid}{fx[fx_day[x]]}","total":"{total_l[x]}.{total_p[x]}",'
+                    f'"amountDue":"{due_l[x]}.{due_p[x]}","status":"{status[x]}",'
+                    f'"lines":[{line[x]}{amount_l[x]}.{amount_p[x]}","taxAmount":"'
+                    f'{tax_l[x]}.{tax_p[x]}"}}{extra}],"updatedAt":"{updated}"}}'
                 )
                 i += 1
             r += 1
         return i
+
+    def _bill_text(self, span: _Span) -> tuple[Any, ...]:
+        """Per bill of the span, the pieces of its JSON text, computed at once: issue date,
+        due date, total (pounds, pence), amount due (pounds, pence), status, number (prefix,
+        digits), first line (opening, amount pounds and pence, tax pounds and pence),
+        updatedAt (day, time of day, milliseconds), the further lines of the bills that have
+        more than one ({bill: text}), and the day of the exchange rate."""
+        c2 = C2_NP
+        issue, total, updated = span.issue_np, span.total_np, span.updated_np
+        due = total - span.paid_np
+        flag = np.array(span.flag, dtype=np.int64)  # settling may have changed a flag
+        status = np.where(
+            flag == 1,
+            0,
+            np.where(flag == 2, 1, np.where(due == total, 2, np.where(due != 0, 3, 4))),
+        )
+        block = np.repeat(np.arange(span.k1 - span.k0), np.diff(span.bill_starts))
+        bill = np.arange(span.b0, span.bill_starts[-1], dtype=np.int64)
+        suppliers = span.suppliers
+        number_base = np.array([s.index * 13 for s in suppliers], dtype=np.int64)[block]
+        own_prefix = np.array([s.number_prefix for s in suppliers], dtype=object)[block]
+        dates = self._dates_np
+        if len(span.due_np) and int(span.due_np.max()) >= len(dates):
+            dates = np.array([self._date(d) for d in range(int(span.due_np.max()) + 1)], object)
+        year_prefix = self._year_prefix_np[issue]
+        number_prefix = np.where(own_prefix == "", year_prefix, own_prefix)
+        industry = np.array([s.industry for s in suppliers], dtype=np.int64)[block]
+        count, amounts, taxes, prefixes = span.lines
+        amount, tax = amounts[0], taxes[0]
+        line = LINE_PREFIXES_NP[LINE_PREFIX_START[industry] + prefixes[0]]
+        more_lines: dict[int, str] = {}
+        several = np.flatnonzero(count > 1)
+        if len(several):
+            start = LINE_PREFIX_START[industry[several]]
+            for x, c, *rest in zip(
+                several.tolist(),
+                count[several].tolist(),
+                *(a[several].tolist() for a in amounts[1:]),
+                *(t[several].tolist() for t in taxes[1:]),
+                *(LINE_PREFIXES_NP[start + p[several]].tolist() for p in prefixes[1:]),
+                strict=True,
+            ):
+                text = ""
+                for n in range(c - 1):
+                    a, t = rest[n], rest[n + MAX_LINES - 1]
+                    text += (
+                        f",{rest[n + 2 * (MAX_LINES - 1)]}{a // 100}.{C2[a % 100]}"
+                        f'","taxAmount":"{t // 100}.{C2[t % 100]}"}}'
+                    )
+                more_lines[x] = text
+        return (
+            dates[issue].tolist(),
+            dates[span.due_np].tolist(),
+            (total // 100).tolist(),
+            c2[total % 100].tolist(),
+            (due // 100).tolist(),
+            c2[due % 100].tolist(),
+            STATUSES_NP[status].tolist(),
+            number_prefix.tolist(),
+            ((bill * 7 + number_base) % 100_000).tolist(),
+            line.tolist(),
+            (amount // 100).tolist(),
+            c2[amount % 100].tolist(),
+            (tax // 100).tolist(),
+            c2[tax % 100].tolist(),
+            self._day_t_np[updated // DAY_MS].tolist(),
+            TOD_NP[updated // 1000 % 86_400].tolist(),
+            MS3_NP[updated % 1000].tolist(),
+            more_lines,
+            span.issue,
+        )
 
     def _emit_payments(
         self, lo: int, hi: int, out: list[str], since: str | None, limit: int
