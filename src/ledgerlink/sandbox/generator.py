@@ -150,6 +150,7 @@ VARIATION_NP = np.array(VARIATION, dtype=np.float64)
 C2_NP = np.array(C2, dtype=object)
 MS3_NP = np.array(MS3, dtype=object)
 TOD_NP = np.array(TOD, dtype=object)
+METHODS_NP = np.array(METHODS, dtype=object)
 STATUSES_NP = np.array([VOIDED, DRAFT, OPEN, PARTIALLY_PAID, PAID], dtype=object)
 LINE_PREFIXES_NP = np.array([p for prefixes in LINE_PREFIXES for p in prefixes], dtype=object)
 LINE_PREFIX_START = np.cumsum([0, *(len(p) for p in LINE_PREFIXES[:-1])])
@@ -807,11 +808,6 @@ class Dataset:
             return max(lo, hi)
         rev = self.rev_blocks
         stamps = self._rev_stamps
-        dates = self._dates
-        day_t = self._day_t
-        cm1 = self.created_ms - 1
-        kp = self._keys[8]
-        base = self.base
         i = lo
         span: _Span | None = None
         r = 0
@@ -819,6 +815,12 @@ class Dataset:
             if span is None or r >= span.k1 - span.k0:
                 span = self._spans(i, hi, limit - len(out), self.block_of_payment)
                 r = 0
+                (date, day, amount_l, amount_p, method, h24, recorded, account) = (
+                    self._payment_text(span)
+                )
+                (stamp_day, stamp_time, stamp_ms, number_prefix, number, allocs) = (
+                    self._payment_more_text(span)
+                )
             k = span.k0 + r
             p1 = min(hi, span.payment_starts[r + 1])
             deleted = rev.deleted(k)
@@ -832,90 +834,105 @@ class Dataset:
                 continue
             salt = span.salts[r]
             supplier = span.suppliers[r]
-            currency = supplier.currency
-            fx = self._fx[currency]
             head = f'","supplierId":"{supplier.id}","date":"'
-            mid = f'","currency":"{currency}","fxRate":"'
-            number_prefix = supplier.number_prefix
-            number_base = supplier.index * 13
-            preferred = supplier.preferred
-            recorded_pct = supplier.recorded_pct
-            bank = self._bank_account[currency]
-            b0, p0 = span.b0, span.p0
-            issues, pay_ms, pay_day, pay_amount = (
-                span.issue,
-                span.pay_ms,
-                span.pay_day,
-                span.pay_amount,
-            )
-            alloc_start, alloc_bill, alloc_amount = (
-                span.alloc_start,
-                span.alloc_bill,
-                span.alloc_amount,
-            )
+            mid = f'","currency":"{supplier.currency}","fxRate":"'
+            fx = self._fx[supplier.currency]
+            p0 = span.p0
+            updated = stamps[salt]
             while i < p1 and len(out) < limit:
                 x = i - p0
-                ms = pay_ms[x]
-                h = T[(i + kp) & MASK]
-                if salt:
-                    updated = stamps[salt]
-                else:
-                    entered = ms + (h >> 40) % (2 * DAY_MS)
-                    if entered > cm1:
-                        entered = cm1
-                    updated = (
-                        f"{day_t[entered // DAY_MS]}{TOD[entered // 1000 % 86_400]}."
-                        f"{MS3[entered % 1000]}Z"
-                    )
+                if not salt:
+                    updated = f"{stamp_day[x]}{stamp_time[x]}.{stamp_ms[x]}Z"
                 if since is not None and updated <= since:
                     i += 1
                     continue
-                day = pay_day[x]
-                amount = pay_amount[x]
-                a0 = alloc_start[x]
-                method = preferred if h % 100 < 85 else METHODS[(h >> 8) & 3]
-                if method == CARD:
-                    account = "acc_095" if (h >> 12) & 1 else "acc_096"
-                elif method != CASH:
-                    account = bank
-                elif currency != base or amount > CASH_LIMIT:
-                    method = CHEQUE if currency == base else BANK_TRANSFER
-                    account = bank
+                reference = f"{number_prefix[x]}{number[x]:05d}"
+                if recorded[x]:
+                    method_json = f'"{method[x]}"'
                 else:
-                    account = "acc_094"
-                first = alloc_bill[a0]
-                n = ((b0 + first) * 7 + number_base) % 100_000
-                if number_prefix:
-                    number = f"{number_prefix}{n:05d}"
-                else:
-                    number = f"F{dates[issues[first]][:4]}-{n:05d}"
-                if (h >> 16) % 100 < recorded_pct:
-                    reference = number
-                    method_json = f'"{method}"'
-                else:
-                    reference = _note(method, h >> 24, number)
+                    reference = _note(method[x], h24[x], reference)
                     method_json = "null"
-                a = alloc_amount[a0]
-                allocs = f'{{"billId":"bill_{b0 + first:07d}","amount":"{a // 100}.{C2[a % 100]}"}}'
-                a1 = alloc_start[x + 1]
-                if a1 - a0 > 1:
-                    for q in range(a0 + 1, a1):
-                        a = alloc_amount[q]
-                        allocs += (
-                            f',{{"billId":"bill_{b0 + alloc_bill[q]:07d}",'
-                            f'"amount":"{a // 100}.{C2[a % 100]}"}}'
-                        )
                 out.append(
-                    f'{{"id":"pay_{i:07d}{head}{dates[day]}{mid}{fx[day]}",'
-                    f'"amount":"{amount // 100}.{C2[amount % 100]}",'
-                    f'"paymentMethod":{method_json},'
-                    f'"paidFromAccountId":"{account}",'
-                    f'"reference":"{reference}","allocations":[{allocs}],'
+                    f'{{"id":"pay_{i:07d}{head}{date[x]}{mid}{fx[day[x]]}",'
+                    f'"amount":"{amount_l[x]}.{amount_p[x]}",'
+                    f'"paymentMethod":{method_json},"paidFromAccountId":"{account[x]}",'
+                    f'"reference":"{reference}","allocations":[{allocs[x]}],'
                     f'"updatedAt":"{updated}"}}'
                 )
                 i += 1
             r += 1
         return i
+
+    def _payment_text(self, span: _Span) -> tuple[list[Any], ...]:
+        """Per payment of the span, computed at once: date, day, amount (pounds, pence),
+        method, the hash its free-text note is drawn from, whether the method was recorded,
+        and the account paid from."""
+        n_pay = len(span.pay_day)
+        block = np.repeat(np.arange(span.k1 - span.k0), np.diff(span.payment_starts))
+        j = np.arange(span.p0, span.p0 + n_pay, dtype=np.int64)
+        h = T_NP[(j + self._keys[8]) & MASK]
+        day = np.array(span.pay_day, dtype=np.int64)
+        amount = np.array(span.pay_amount, dtype=np.int64)
+        suppliers = span.suppliers
+        preferred = np.array([METHODS.index(s.preferred) for s in suppliers])[block]
+        recorded_pct = np.array([s.recorded_pct for s in suppliers], dtype=np.int64)[block]
+        currencies = list(self._fx)
+        currency = np.array([currencies.index(s.currency) for s in suppliers])[block]
+        foreign = currency != currencies.index(self.base)
+        method = np.where(h % 100 < 85, preferred, (h >> 8) & 3)
+        # Larger payments and foreign ones are never cash: cheque at home, else a transfer.
+        no_cash = (method == 3) & (foreign | (amount > CASH_LIMIT))
+        method = np.where(no_cash, np.where(foreign, 1, 2), method)
+        bank = np.array([self._bank_account[c] for c in currencies], dtype=object)[currency]
+        account = np.where(
+            method == 0,
+            np.where((h >> 12) & 1 == 1, "acc_095", "acc_096"),
+            np.where(method == 3, "acc_094", bank),
+        )
+        return (
+            self._dates_np[day].tolist(),
+            span.pay_day,
+            (amount // 100).tolist(),
+            C2_NP[amount % 100].tolist(),
+            METHODS_NP[method].tolist(),
+            (h >> 24).tolist(),
+            ((h >> 16) % 100 < recorded_pct).tolist(),
+            account.tolist(),
+        )
+
+    def _payment_more_text(self, span: _Span) -> tuple[list[Any], ...]:
+        """Per payment of the span: updatedAt (day, time of day, milliseconds), the number of
+        the first bill it pays (prefix, digits), and its allocations as JSON."""
+        n_pay = len(span.pay_day)
+        j = np.arange(span.p0, span.p0 + n_pay, dtype=np.int64)
+        h = T_NP[(j + self._keys[8]) & MASK]
+        ms = np.array(span.pay_ms, dtype=np.int64)
+        entered = np.minimum(ms + (h >> 40) % (2 * DAY_MS), self.created_ms - 1)
+        alloc_start = np.array(span.alloc_start, dtype=np.int64)
+        first = np.array(span.alloc_bill, dtype=np.int64)[alloc_start[:-1]]
+        bill_block = np.repeat(np.arange(span.k1 - span.k0), np.diff(span.bill_starts))
+        block = bill_block[first]
+        suppliers = span.suppliers
+        number_base = np.array([s.index * 13 for s in suppliers], dtype=np.int64)[block]
+        own_prefix = np.array([s.number_prefix for s in suppliers], dtype=object)[block]
+        year_prefix = self._year_prefix_np[span.issue_np[first]]
+        b0 = span.b0
+        bills, parts = span.alloc_bill, span.alloc_amount
+        allocs = [
+            f'{{"billId":"bill_{b0 + b:07d}","amount":"{a // 100}.{C2[a % 100]}"}}'
+            for b, a in zip(bills, parts, strict=True)
+        ]
+        if len(allocs) > n_pay:  # some payments settle several bills
+            starts = span.alloc_start
+            allocs = [",".join(allocs[starts[x] : starts[x + 1]]) for x in range(n_pay)]
+        return (
+            self._day_t_np[entered // DAY_MS].tolist(),
+            TOD_NP[entered // 1000 % 86_400].tolist(),
+            MS3_NP[entered % 1000].tolist(),
+            np.where(own_prefix == "", year_prefix, own_prefix).tolist(),
+            (((b0 + first) * 7 + number_base) % 100_000).tolist(),
+            allocs,
+        )
 
     def _paid_from(self, method: str, currency: str, h: int) -> str:
         if method == pools.CARD:
