@@ -290,6 +290,22 @@ class _Revisions:
     def deleted(self, unit: int) -> int:
         return self.del_first.get(unit % self.del_m, 0) if self.del_first else 0
 
+    def modified_array(self, units: NDArray[np.int64]) -> NDArray[np.int64]:
+        """`modified` of many units at once."""
+        table = np.zeros(self.mod_m, dtype=np.int64)
+        for residue, r in self.mod_latest.items():
+            table[residue] = r
+        found: NDArray[np.int64] = table[units % self.mod_m]
+        return found
+
+    def deleted_array(self, units: NDArray[np.int64]) -> NDArray[np.int64]:
+        """`deleted` of many units at once."""
+        table = np.zeros(self.del_m, dtype=np.int64)
+        for residue, r in self.del_first.items():
+            table[residue] = r
+        found: NDArray[np.int64] = table[units % self.del_m]
+        return found
+
     def touched_after(self, revision: int) -> list[tuple[int, int]]:
         """(residue, modulus) of the units that revisions after `revision` touched."""
         pairs = [(res, self.mod_m) for res, r in self.mod_latest.items() if r > revision]
@@ -584,9 +600,9 @@ class Dataset:
         span.b0, span.p0 = b0, p0
         kk = ks[:-1]
         hb = (T_NP[(kk + keys[3]) & MASK] ^ T_NP[((kk >> 16) + keys[4]) & MASK]).tolist()
-        pick, profile, modified = self._pick_supplier, self.profile, self.rev_blocks.modified
+        pick, profile = self._pick_supplier, self.profile
         suppliers = [profile(pick(h)) for h in hb]
-        salts = [modified(k) for k in range(k0, k1)]
+        salts = self.rev_blocks.modified_array(kk).tolist()
         span.suppliers, span.salts = suppliers, salts
 
         # Per bill, for the whole span.
@@ -980,11 +996,12 @@ class Dataset:
 
     def _kept(self, span: _Span, starts: list[int], lo: int, hi: int) -> NDArray[np.int64]:
         """Positions (from the span's first record) of records [lo, hi) not deleted."""
-        deleted = np.array([self.rev_blocks.deleted(k) for k in range(span.k0, span.k1)])
-        counts = np.diff(np.array(starts, dtype=np.int64))
-        alive = np.repeat(deleted == 0, counts)
+        deleted = self.rev_blocks.deleted_array(np.arange(span.k0, span.k1, dtype=np.int64))
+        bounds = np.array(starts, dtype=np.int64)
+        alive = np.repeat(deleted == 0, bounds[1:] - bounds[:-1])
         x = np.arange(lo - starts[0], hi - starts[0])
-        return x[alive[x]]
+        kept: NDArray[np.int64] = x[alive[x]]
+        return kept
 
     def _stamp_pieces(self, ms: NDArray[np.int64], salt: NDArray[np.int64]) -> list[Any]:
         stamps = np.array(self._rev_stamps, dtype=object)[salt]
