@@ -177,3 +177,20 @@ def test_whole_page_tables_write_what_the_record_emitters_write(name):
             records: list[str] = []
             ds._emitters[data_type](start, min(total, start + size), records, None, size)
             assert ",".join(fast) == ",".join(records)
+
+
+def test_money_pieces_spell_amounts_as_money_does():
+    import numpy as np
+
+    from ledgerlink.sandbox.generator import _join_rows, _money_pieces, money
+
+    values = [0, 1, 99, 100, 101, 99_999, 100_000, 123_456, 99_999_999, 100_000_000]
+    values += [100_000_001, 123_456_789_01, 99_999_999_999, 5_000_000_000]
+    for chosen in (values, values[:8]):  # with and without amounts of a million or more
+        pence = np.array(chosen, dtype=np.int64)
+        pieces = _money_pieces(pence)
+        assert pieces is not None
+        text = _join_rows([",", *pieces], len(chosen), chunks=True)
+        assert ",".join(text) == ",".join(money(v) for v in chosen)
+    assert _money_pieces(np.array([-1], dtype=np.int64)) is None
+    assert _money_pieces(np.array([100 * 10**9], dtype=np.int64)) is None

@@ -154,6 +154,10 @@ METHODS_NP = np.array(METHODS, dtype=object)
 EXPENSE_METHODS_NP = np.array([METHODS.index(m) for m in EXPENSE_METHODS], dtype=np.int64)
 METHODS_JSON_NP = np.array([f'"{m}"' for m in METHODS], dtype=object)
 PLAIN3_NP = np.array([str(n) for n in range(1000)], dtype=object)
+# "", then 0..999 plain, then 000..999 padded: the groups of digits of an amount
+GROUPS_NP = np.array(["", *PLAIN3_NP, *(f"{n:03d}" for n in range(1000))], dtype=object)
+CENTS_NP = np.array([f".{n:02d}" for n in range(100)], dtype=object)
+MS3Z_NP = np.array([f".{n:03d}Z" for n in range(1000)], dtype=object)
 PAD2_NP = np.array([f"{n:02d}" for n in range(100)], dtype=object)
 JOIN_ROWS = 1024  # records joined at a time
 PAD4_NP = np.array([f"{n:04d}" for n in range(10_000)], dtype=object)
@@ -1005,15 +1009,19 @@ class Dataset:
         return kept
 
     def _stamp_pieces(self, ms: NDArray[np.int64], salt: NDArray[np.int64]) -> list[Any]:
-        stamps = np.array(self._rev_stamps, dtype=object)[salt]
-        modified = salt != 0
-        return [
-            np.where(modified, stamps, self._day_t_np[ms // DAY_MS]),
-            np.where(modified, "", TOD_NP[ms // 1000 % 86_400]),
-            np.where(modified, "", "."),
-            np.where(modified, "", MS3_NP[ms % 1000]),
-            np.where(modified, "", "Z"),
+        """updatedAt as pieces: its stamp where a revision modified the record, else made
+        from `ms`."""
+        pieces = [
+            self._day_t_np[ms // DAY_MS],
+            TOD_NP[ms // 1000 % 86_400],
+            MS3Z_NP[ms % 1000],
         ]
+        modified = np.flatnonzero(salt)
+        if len(modified):
+            pieces[0][modified] = np.array(self._rev_stamps, dtype=object)[salt[modified]]
+            pieces[1][modified] = ""
+            pieces[2][modified] = ""
+        return pieces
 
     def _bill_rows(self, span: _Span, lo: int, hi: int) -> list[str] | None:
         x = self._kept(span, span.bill_starts, lo, hi)
@@ -1674,16 +1682,21 @@ def _money_pieces(pence: NDArray[np.int64]) -> list[Any] | None:
     a billion pounds; None otherwise)."""
     if len(pence) and (int(pence.min()) < 0 or int(pence.max()) >= 100 * 10**9):
         return None
+    # Groups of three digits: the first without leading zeros, the others padded; one
+    # lookup each in a table that holds both spellings (and "" for a group not there).
     pounds = pence // 100
-    big, huge = pounds >= 1000, pounds >= 1_000_000
-    thousands = pounds // 1000 % 1000
-    return [
-        np.where(huge, PLAIN3_NP[pounds // 1_000_000 % 1000], ""),
-        np.where(huge, MS3_NP[thousands], np.where(big, PLAIN3_NP[thousands], "")),
-        np.where(big, MS3_NP[pounds % 1000], PLAIN3_NP[pounds % 1000]),
-        ".",
-        C2_NP[pence % 100],
-    ]
+    big = pounds >= 1000
+    pieces = []
+    if int(pounds.max(initial=0)) >= 1_000_000:
+        huge = pounds >= 1_000_000
+        pieces.append(GROUPS_NP[np.where(huge, 1 + pounds // 1_000_000, 0)])
+        thousands = np.where(huge, 1001, 1) + pounds // 1000 % 1000
+        pieces.append(GROUPS_NP[np.where(big, thousands, 0)])
+    else:
+        pieces.append(GROUPS_NP[np.where(big, 1 + pounds // 1000, 0)])
+    pieces.append(GROUPS_NP[1 + pounds % 1000 + big * 1000])
+    pieces.append(CENTS_NP[pence % 100])
+    return pieces
 
 
 def _join_rows(pieces: list[Any], rows: int, *, chunks: bool = False) -> list[str]:
