@@ -450,6 +450,17 @@ class Dataset:
         raw = min(int(u * S), S - 1)
         return (raw * self._sup_mul + self._sup_off) % S
 
+    def _pick_suppliers(self, h: NDArray[np.int64]) -> NDArray[np.int64]:
+        """`_pick_supplier` of many hashes at once (the same float steps)."""
+        S = self.sizes.suppliers
+        if not S:
+            return np.zeros(len(h), dtype=np.int64)
+        u = (h & 0xFFFFFFFFFF) / 1_099_511_627_776
+        u = np.where(h & (1 << 41) != 0, u * u, u)
+        raw = np.minimum((u * S).astype(np.int64), S - 1)
+        picked: NDArray[np.int64] = (raw * self._sup_mul + self._sup_off) % S
+        return picked
+
     def profile(self, s: int) -> Profile:
         cached = self._profiles.get(s)
         if cached is not None:
@@ -604,9 +615,10 @@ class Dataset:
         p0 = span.payment_starts[0]
         span.b0, span.p0 = b0, p0
         kk = ks[:-1]
-        hb = (T_NP[(kk + keys[3]) & MASK] ^ T_NP[((kk >> 16) + keys[4]) & MASK]).tolist()
-        pick, profile = self._pick_supplier, self.profile
-        suppliers = [profile(pick(h)) for h in hb]
+        hb_np = T_NP[(kk + keys[3]) & MASK] ^ T_NP[((kk >> 16) + keys[4]) & MASK]
+        hb = hb_np.tolist()
+        known, profile = self._profiles.get, self.profile
+        suppliers = [known(s) or profile(s) for s in self._pick_suppliers(hb_np).tolist()]
         salts = self.rev_blocks.modified_array(kk).tolist()
         span.suppliers, span.salts = suppliers, salts
 
@@ -1234,11 +1246,7 @@ class Dataset:
         base = currencies.index(self.base)
         # Payees that are suppliers: their profile decides most things.
         has_supplier = ((h & 0xFF) < 150) if S else np.zeros(len(e), dtype=bool)
-        hh = T_NP[(h >> 8) & MASK] ^ h
-        u = (hh & 0xFFFFFFFFFF) / 1_099_511_627_776
-        u = np.where(hh & (1 << 41) != 0, u * u, u)
-        raw = np.minimum((u * S).astype(np.int64), S - 1) if S else np.zeros(len(e), np.int64)
-        picked = (raw * self._sup_mul + self._sup_off) % S if S else raw
+        picked = self._pick_suppliers(T_NP[(h >> 8) & MASK] ^ h)
         wanted = np.unique(picked[has_supplier])
         profiles = [self.profile(s) for s in wanted.tolist()]
         where = np.searchsorted(wanted, picked) if len(wanted) else np.zeros(len(e), np.int64)
