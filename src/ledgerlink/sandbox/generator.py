@@ -121,7 +121,6 @@ VARIATION = _lognormal_table(0.45)  # one line or one expense
 TERMS = (30,) * 8 + (14,) * 4 + (0,) * 2 + (45,) * 2 + (60,) * 2 + (-1,) * 2  # -1: not set
 LINE_COUNTS = (1,) * 17 + (2,) * 10 + (3,) * 4 + (4,) * 1
 METHODS = (pools.CARD, pools.BANK_TRANSFER, pools.CHEQUE, pools.CASH)
-CARD, BANK_TRANSFER, CHEQUE, CASH = METHODS
 PREFERRED = (pools.BANK_TRANSFER,) * 11 + (pools.CARD,) * 5 + (pools.CHEQUE,) * 3 + (pools.CASH,)
 EXPENSE_METHODS = (
     (pools.CARD,) * 10 + (pools.BANK_TRANSFER,) * 4 + (pools.CASH,) * 4 + (pools.CHEQUE,) * 2
@@ -147,10 +146,8 @@ TERMS_NP = np.array(TERMS, dtype=np.int64)
 LINE_COUNTS_NP = np.array(LINE_COUNTS, dtype=np.int64)
 VARIATION_NP = np.array(VARIATION, dtype=np.float64)
 # Text tables as object arrays: indexing one with an array of numbers gives the strings.
-C2_NP = np.array(C2, dtype=object)
 MS3_NP = np.array(MS3, dtype=object)
 TOD_NP = np.array(TOD, dtype=object)
-METHODS_NP = np.array(METHODS, dtype=object)
 EXPENSE_METHODS_NP = np.array([METHODS.index(m) for m in EXPENSE_METHODS], dtype=np.int64)
 METHODS_JSON_NP = np.array([f'"{m}"' for m in METHODS], dtype=object)
 PLAIN3_NP = np.array([str(n) for n in range(1000)], dtype=object)
@@ -204,6 +201,34 @@ class Profile:
     shows_default_method: bool
     number_prefix: str  # "" when the prefix carries the year: F2025-00042
     slug: str
+
+
+class _Block:
+    """Bills and payments of one block, settled."""
+
+    __slots__ = ("bill_start", "bills", "paid", "payment_start", "payments", "supplier", "updated")
+
+    def __init__(
+        self,
+        supplier: Profile,
+        bill_start: int,
+        payment_start: int,
+        bills: list[tuple[int, int, int, list[tuple[int, int, int]], int, int, str]],
+        payments: list[tuple[int, int, int, list[tuple[int, int]]]],
+        paid: list[int],
+        updated: list[int],
+    ) -> None:
+        self.supplier = supplier
+        self.bill_start = bill_start
+        self.payment_start = payment_start
+        # bill: (issue day, due day, entered ms, lines [(prefix, amount, tax)], total, flag,
+        # number)
+        # flag 0 normal, 1 void, 2 draft
+        self.bills = bills
+        # payment: (day, ms, amount, allocations [(bill position, amount)])
+        self.payments = payments
+        self.paid = paid  # per bill
+        self.updated = updated  # per bill: max(entered, last payment) in ms
 
 
 class _Span:
@@ -392,6 +417,7 @@ class Dataset:
         self.rev_blocks = _Revisions(self.blocks, n, mix(key ^ 104), deletions=True)
         self.rev_expenses = _Revisions(sizes.expenses, n, mix(key ^ 105), deletions=True)
         self._profiles: dict[int, Profile] = {}
+        self._last_block: tuple[int, _Block] | None = None
         self._accounts = self._build_accounts()
         self._account_names = {a["code"]: a["name"] for a in self._accounts}
         self._months = self._report_months()
@@ -709,6 +735,84 @@ class Dataset:
         k1 = block_of(min(hi, lo + limit) - 1) + 1
         return self._span(k0, min(k1, k0 + SPAN_BLOCKS))
 
+    # --- one block at a time: modified-since reads and single records -------------------
+    #
+    # Incremental reads touch a few scattered blocks: computed one by one in plain Python
+    # (arrays would cost more to set up than they save). Full reads use `_span` below.
+
+    def _block(self, k: int, salt: int) -> _Block:
+        # Pages visit blocks in order, once each: remembering the last block is enough (a
+        # bigger cache costs more in allocator and GC work than it saves).
+        ckey = k << 20 | salt
+        last = self._last_block
+        if last is not None and last[0] == ckey:
+            return last[1]
+        keys = self._keys
+        B, P, K = self.sizes.bills, self.sizes.payments, self.blocks
+        hb = T[(k + keys[3]) & MASK] ^ T[((k >> 16) + keys[4]) & MASK]
+        supplier = self.profile(self._pick_supplier(hb))
+        b0, b1 = k * B // K, (k + 1) * B // K
+        p0, p1 = (self._payment_start(k), self._payment_start(k + 1)) if P else (0, 0)
+        anchor = self.anchor_day
+        ka, kb = keys[5], keys[6]
+        base_terms = 30 if supplier.terms < 0 else supplier.terms
+        base_amount = supplier.amount_base
+        rate = supplier.tax_rate
+        n_prefix = len(LINE_PREFIXES[supplier.industry])
+        prefix = supplier.number_prefix
+        number_base = supplier.index * 13
+        dates = self._dates
+        bills = []
+        for i in range(b0, b1):
+            h = T[(i + ka) & MASK] ^ T[((i >> 16) + kb) & MASK]
+            day = i * HISTORY_DAYS // B
+            issue = day - (h & 7) % 5
+            if issue < 0:
+                issue = 0
+            terms = TERMS[(h >> 7) % 18] if (h >> 3) & 15 == 0 else base_terms
+            entered = day * DAY_MS + 28_800_000 + (h >> 12) % 36_000_000
+            lines = []
+            total = 0
+            hl = T[(h >> 20) & MASK]
+            for n in range(LINE_COUNTS[(h >> 38) & 31]):
+                if n:
+                    hl = T[(hl + n) & MASK]
+                amount = int(base_amount * VARIATION[hl & 0xFF])
+                if amount < 500:
+                    amount = 500
+                tax = (amount * rate + 50) // 100 if rate and (hl >> 8) & 7 else 0
+                total += amount + tax
+                lines.append(((hl >> 12) % n_prefix, amount, tax))
+            flags = T[(h ^ salt * 7919) & MASK] if salt else h
+            if (flags >> 43) & 63 == 0:
+                flag = 1
+            elif (flags >> 49) & (7 if issue > anchor - 20 else 127) == 0:
+                flag = 2
+            else:
+                flag = 0
+            n = (i * 7 + number_base) % 100_000
+            number = f"{prefix}{n:05d}" if prefix else f"F{dates[issue][:4]}-{n:05d}"
+            bills.append((issue, issue + terms, entered, lines, total, flag, number))
+        state = hb ^ salt * 0x9E3779B1
+        payments = _settle_block(bills, p1 - p0, state, anchor, force_complete=salt > 0)
+        paid = [0] * len(bills)
+        updated = [b[2] for b in bills]
+        cm1 = self.created_ms - 1
+        kp = keys[7]
+        settled = []
+        for n, (day, amount, allocations) in enumerate(payments):
+            ms = day * DAY_MS + 32_400_000 + T[(p0 + n + kp) & MASK] % 28_800_000
+            if ms > cm1:
+                ms = cm1
+            for position, part in allocations:
+                paid[position] += part
+                if ms > updated[position]:
+                    updated[position] = ms
+            settled.append((day, ms, amount, allocations))
+        block = _Block(supplier, b0, p0, bills, settled, paid, updated)
+        self._last_block = (ckey, block)
+        return block
+
     def _emit_bills(self, lo: int, hi: int, out: list[str], since: str | None, limit: int) -> int:
         B = self.sizes.bills
         hi = min(hi, B)
@@ -716,20 +820,13 @@ class Dataset:
             return max(lo, hi)
         rev = self.rev_blocks
         stamps = self._rev_stamps
+        dates = self._dates
+        day_t = self._day_t
+        cm1 = self.created_ms - 1
         i = lo
-        span: _Span | None = None
-        r = 0
+        k = self.block_of_bill(lo)
         while i < hi and len(out) < limit:
-            if span is None or r >= span.k1 - span.k0:
-                span = self._spans(i, hi, limit - len(out), self.block_of_bill)
-                r = 0
-                text = self._bill_text(span)
-                (issue_date, due_date, total_l, total_p, due_l, due_p, status) = text[:7]
-                (number_prefix, number, line, amount_l, amount_p, tax_l, tax_p) = text[7:14]
-                (stamp_day, stamp_time, stamp_ms, more_lines, fx_day) = text[14:]
-            k = span.k0 + r
-            b0 = span.b0
-            b1 = min(hi, span.bill_starts[r + 1])
+            b1 = min(hi, (k + 1) * B // self.blocks)
             deleted = rev.deleted(k)
             if deleted:
                 updated = stamps[deleted]
@@ -739,104 +836,65 @@ class Dataset:
                             f'{{"id":"bill_{i:07d}","deleted":true,"updatedAt":"{updated}"}}'
                         )
                     i += 1
-                r += 1
+                k += 1
                 continue
-            salt = span.salts[r]
-            supplier = span.suppliers[r]
+            salt = rev.modified(k)
+            block = self._block(k, salt)
+            supplier = block.supplier
+            prefixes = LINE_PREFIXES[supplier.industry]
             head = f'","supplierId":"{supplier.id}","number":"'
-            mid = f'","currency":"{supplier.currency}","fxRate":"'
-            fx = self._fx[supplier.currency]
-            updated = stamps[salt]
+            currency = supplier.currency
+            fx = self._fx[currency]
             while i < b1 and len(out) < limit:
-                x = i - b0
-                if not salt:
-                    updated = f"{stamp_day[x]}{stamp_time[x]}.{stamp_ms[x]}Z"
+                pos = i - block.bill_start
+                issue, due_day, _entered, lines, total, flag, number = block.bills[pos]
+                if salt:
+                    updated = stamps[salt]
+                else:
+                    ms = block.updated[pos]
+                    if ms > cm1:
+                        ms = cm1
+                    updated = f"{day_t[ms // DAY_MS]}{TOD[ms // 1000 % 86_400]}.{MS3[ms % 1000]}Z"
                 if since is not None and updated <= since:
                     i += 1
                     continue
-                extra = more_lines.get(x, "")
+                due = total - block.paid[pos]
+                if flag == 1:
+                    status = VOIDED
+                elif flag == 2:
+                    status = DRAFT
+                elif due == total:
+                    status = OPEN
+                elif due:
+                    status = PARTIALLY_PAID
+                else:
+                    status = PAID
+                if len(lines) == 1:
+                    p, a, t = lines[0]
+                    body = (
+                        f'{prefixes[p]}{a // 100}.{C2[a % 100]}","taxAmount":"'
+                        f'{t // 100}.{C2[t % 100]}"}}'
+                    )
+                else:
+                    body = ",".join(
+                        [
+                            f'{prefixes[p]}{a // 100}.{C2[a % 100]}","taxAmount":"'
+                            f'{t // 100}.{C2[t % 100]}"}}'
+                            for p, a, t in lines
+                        ]
+                    )
+                due_date = dates[due_day] if due_day < len(dates) else self._date(due_day)
                 out.append(
-                    f'{{"id":"bill_{i:07d}{head}{number_prefix[x]}{number[x]:05d}",'
-                    f'"issueDate":"{issue_date[x]}","dueDate":"{due_date[x]}'
-                    f'{mid}{fx[fx_day[x]]}","total":"{total_l[x]}.{total_p[x]}",'
-                    f'"amountDue":"{due_l[x]}.{due_p[x]}","status":"{status[x]}",'
-                    f'"lines":[{line[x]}{amount_l[x]}.{amount_p[x]}","taxAmount":"'
-                    f'{tax_l[x]}.{tax_p[x]}"}}{extra}],"updatedAt":"{updated}"}}'
+                    f'{{"id":"bill_{i:07d}{head}{number}",'
+                    f'"issueDate":"{dates[issue]}","dueDate":"{due_date}",'
+                    f'"currency":"{currency}","fxRate":"{fx[issue]}",'
+                    f'"total":"{total // 100}.{C2[total % 100]}",'
+                    f'"amountDue":"{due // 100}.{C2[due % 100]}","status":"{status}",'
+                    f'"lines":[{body}],"updatedAt":"{updated}"}}'
                 )
                 i += 1
-            r += 1
+            k += 1
         return i
-
-    def _bill_text(self, span: _Span) -> tuple[Any, ...]:
-        """Per bill of the span, the pieces of its JSON text, computed at once: issue date,
-        due date, total (pounds, pence), amount due (pounds, pence), status, number (prefix,
-        digits), first line (opening, amount pounds and pence, tax pounds and pence),
-        updatedAt (day, time of day, milliseconds), the further lines of the bills that have
-        more than one ({bill: text}), and the day of the exchange rate."""
-        c2 = C2_NP
-        issue, total, updated = span.issue_np, span.total_np, span.updated_np
-        due = total - span.paid_np
-        flag = np.array(span.flag, dtype=np.int64)  # settling may have changed a flag
-        status = np.where(
-            flag == 1,
-            0,
-            np.where(flag == 2, 1, np.where(due == total, 2, np.where(due != 0, 3, 4))),
-        )
-        block = np.repeat(np.arange(span.k1 - span.k0), np.diff(span.bill_starts))
-        bill = np.arange(span.b0, span.bill_starts[-1], dtype=np.int64)
-        suppliers = span.suppliers
-        number_base = np.array([s.index * 13 for s in suppliers], dtype=np.int64)[block]
-        own_prefix = np.array([s.number_prefix for s in suppliers], dtype=object)[block]
-        dates = self._dates_np
-        if len(span.due_np) and int(span.due_np.max()) >= len(dates):
-            dates = np.array([self._date(d) for d in range(int(span.due_np.max()) + 1)], object)
-        year_prefix = self._year_prefix_np[issue]
-        number_prefix = np.where(own_prefix == "", year_prefix, own_prefix)
-        industry = np.array([s.industry for s in suppliers], dtype=np.int64)[block]
-        count, amounts, taxes, prefixes = span.lines
-        amount, tax = amounts[0], taxes[0]
-        line = LINE_PREFIXES_NP[LINE_PREFIX_START[industry] + prefixes[0]]
-        more_lines: dict[int, str] = {}
-        several = np.flatnonzero(count > 1)
-        if len(several):
-            start = LINE_PREFIX_START[industry[several]]
-            for x, c, *rest in zip(
-                several.tolist(),
-                count[several].tolist(),
-                *(a[several].tolist() for a in amounts[1:]),
-                *(t[several].tolist() for t in taxes[1:]),
-                *(LINE_PREFIXES_NP[start + p[several]].tolist() for p in prefixes[1:]),
-                strict=True,
-            ):
-                text = ""
-                for n in range(c - 1):
-                    a, t = rest[n], rest[n + MAX_LINES - 1]
-                    text += (
-                        f",{rest[n + 2 * (MAX_LINES - 1)]}{a // 100}.{C2[a % 100]}"
-                        f'","taxAmount":"{t // 100}.{C2[t % 100]}"}}'
-                    )
-                more_lines[x] = text
-        return (
-            dates[issue].tolist(),
-            dates[span.due_np].tolist(),
-            (total // 100).tolist(),
-            c2[total % 100].tolist(),
-            (due // 100).tolist(),
-            c2[due % 100].tolist(),
-            STATUSES_NP[status].tolist(),
-            number_prefix.tolist(),
-            ((bill * 7 + number_base) % 100_000).tolist(),
-            line.tolist(),
-            (amount // 100).tolist(),
-            c2[amount % 100].tolist(),
-            (tax // 100).tolist(),
-            c2[tax % 100].tolist(),
-            self._day_t_np[updated // DAY_MS].tolist(),
-            TOD_NP[updated // 1000 % 86_400].tolist(),
-            MS3_NP[updated % 1000].tolist(),
-            more_lines,
-            span.issue,
-        )
 
     def _emit_payments(
         self, lo: int, hi: int, out: list[str], since: str | None, limit: int
@@ -847,21 +905,15 @@ class Dataset:
             return max(lo, hi)
         rev = self.rev_blocks
         stamps = self._rev_stamps
+        dates = self._dates
+        stamp = self.stamp
+        cm1 = self.created_ms - 1
+        kp = self._keys[8]
+        base = self.base
         i = lo
-        span: _Span | None = None
-        r = 0
+        k = self.block_of_payment(lo)
         while i < hi and len(out) < limit:
-            if span is None or r >= span.k1 - span.k0:
-                span = self._spans(i, hi, limit - len(out), self.block_of_payment)
-                r = 0
-                (date, day, amount_l, amount_p, method, h24, recorded, account) = (
-                    self._payment_text(span)
-                )
-                (stamp_day, stamp_time, stamp_ms, number_prefix, number, allocs) = (
-                    self._payment_more_text(span)
-                )
-            k = span.k0 + r
-            p1 = min(hi, span.payment_starts[r + 1])
+            p1 = min(hi, self._payment_start(k + 1))
             deleted = rev.deleted(k)
             if deleted:
                 updated = stamps[deleted]
@@ -869,109 +921,54 @@ class Dataset:
                     if since is not None and updated > since:
                         out.append(f'{{"id":"pay_{i:07d}","deleted":true,"updatedAt":"{updated}"}}')
                     i += 1
-                r += 1
+                k += 1
                 continue
-            salt = span.salts[r]
-            supplier = span.suppliers[r]
+            salt = rev.modified(k)
+            block = self._block(k, salt)
+            supplier = block.supplier
+            currency = supplier.currency
+            fx = self._fx[currency]
             head = f'","supplierId":"{supplier.id}","date":"'
-            mid = f'","currency":"{supplier.currency}","fxRate":"'
-            fx = self._fx[supplier.currency]
-            p0 = span.p0
-            updated = stamps[salt]
+            b0 = block.bill_start
             while i < p1 and len(out) < limit:
-                x = i - p0
-                if not salt:
-                    updated = f"{stamp_day[x]}{stamp_time[x]}.{stamp_ms[x]}Z"
+                day, ms, amount, allocations = block.payments[i - block.payment_start]
+                h = T[(i + kp) & MASK]
+                entered = min(ms + (h >> 40) % (2 * DAY_MS), cm1)
+                updated = stamps[salt] if salt else stamp(entered)
                 if since is not None and updated <= since:
                     i += 1
                     continue
-                reference = f"{number_prefix[x]}{number[x]:05d}"
-                if recorded[x]:
-                    method_json = f'"{method[x]}"'
+                method = supplier.preferred if h % 100 < 85 else METHODS[(h >> 8) & 3]
+                if method == pools.CASH and (currency != base or amount > CASH_LIMIT):
+                    method = pools.CHEQUE if currency == base else pools.BANK_TRANSFER
+                first = allocations[0][0]
+                number = block.bills[first][6]
+                recorded = (h >> 16) % 100 < supplier.recorded_pct
+                reference = number if recorded else _note(method, h >> 24, number)
+                method_json = f'"{method}"' if recorded else "null"
+                if len(allocations) == 1:
+                    a = allocations[0][1]
+                    allocs = (
+                        f'{{"billId":"bill_{b0 + first:07d}","amount":"{a // 100}.{C2[a % 100]}"}}'
+                    )
                 else:
-                    reference = _note(method[x], h24[x], reference)
-                    method_json = "null"
+                    allocs = ",".join(
+                        [
+                            f'{{"billId":"bill_{b0 + p:07d}","amount":"{a // 100}.{C2[a % 100]}"}}'
+                            for p, a in allocations
+                        ]
+                    )
                 out.append(
-                    f'{{"id":"pay_{i:07d}{head}{date[x]}{mid}{fx[day[x]]}",'
-                    f'"amount":"{amount_l[x]}.{amount_p[x]}",'
-                    f'"paymentMethod":{method_json},"paidFromAccountId":"{account[x]}",'
-                    f'"reference":"{reference}","allocations":[{allocs[x]}],'
+                    f'{{"id":"pay_{i:07d}{head}{dates[day]}","currency":"{currency}",'
+                    f'"fxRate":"{fx[day]}","amount":"{amount // 100}.{C2[amount % 100]}",'
+                    f'"paymentMethod":{method_json},'
+                    f'"paidFromAccountId":"{self._paid_from(method, currency, h >> 12)}",'
+                    f'"reference":"{reference}","allocations":[{allocs}],'
                     f'"updatedAt":"{updated}"}}'
                 )
                 i += 1
-            r += 1
+            k += 1
         return i
-
-    def _payment_text(self, span: _Span) -> tuple[list[Any], ...]:
-        """Per payment of the span, computed at once: date, day, amount (pounds, pence),
-        method, the hash its free-text note is drawn from, whether the method was recorded,
-        and the account paid from."""
-        n_pay = len(span.pay_day)
-        block = np.repeat(np.arange(span.k1 - span.k0), np.diff(span.payment_starts))
-        j = np.arange(span.p0, span.p0 + n_pay, dtype=np.int64)
-        h = T_NP[(j + self._keys[8]) & MASK]
-        day = np.array(span.pay_day, dtype=np.int64)
-        amount = np.array(span.pay_amount, dtype=np.int64)
-        suppliers = span.suppliers
-        preferred = np.array([METHODS.index(s.preferred) for s in suppliers])[block]
-        recorded_pct = np.array([s.recorded_pct for s in suppliers], dtype=np.int64)[block]
-        currencies = list(self._fx)
-        currency = np.array([currencies.index(s.currency) for s in suppliers])[block]
-        foreign = currency != currencies.index(self.base)
-        method = np.where(h % 100 < 85, preferred, (h >> 8) & 3)
-        # Larger payments and foreign ones are never cash: cheque at home, else a transfer.
-        no_cash = (method == 3) & (foreign | (amount > CASH_LIMIT))
-        method = np.where(no_cash, np.where(foreign, 1, 2), method)
-        bank = np.array([self._bank_account[c] for c in currencies], dtype=object)[currency]
-        account = np.where(
-            method == 0,
-            np.where((h >> 12) & 1 == 1, "acc_095", "acc_096"),
-            np.where(method == 3, "acc_094", bank),
-        )
-        return (
-            self._dates_np[day].tolist(),
-            span.pay_day,
-            (amount // 100).tolist(),
-            C2_NP[amount % 100].tolist(),
-            METHODS_NP[method].tolist(),
-            (h >> 24).tolist(),
-            ((h >> 16) % 100 < recorded_pct).tolist(),
-            account.tolist(),
-        )
-
-    def _payment_more_text(self, span: _Span) -> tuple[list[Any], ...]:
-        """Per payment of the span: updatedAt (day, time of day, milliseconds), the number of
-        the first bill it pays (prefix, digits), and its allocations as JSON."""
-        n_pay = len(span.pay_day)
-        j = np.arange(span.p0, span.p0 + n_pay, dtype=np.int64)
-        h = T_NP[(j + self._keys[8]) & MASK]
-        ms = np.array(span.pay_ms, dtype=np.int64)
-        entered = np.minimum(ms + (h >> 40) % (2 * DAY_MS), self.created_ms - 1)
-        alloc_start = np.array(span.alloc_start, dtype=np.int64)
-        first = np.array(span.alloc_bill, dtype=np.int64)[alloc_start[:-1]]
-        bill_block = np.repeat(np.arange(span.k1 - span.k0), np.diff(span.bill_starts))
-        block = bill_block[first]
-        suppliers = span.suppliers
-        number_base = np.array([s.index * 13 for s in suppliers], dtype=np.int64)[block]
-        own_prefix = np.array([s.number_prefix for s in suppliers], dtype=object)[block]
-        year_prefix = self._year_prefix_np[span.issue_np[first]]
-        b0 = span.b0
-        bills, parts = span.alloc_bill, span.alloc_amount
-        allocs = [
-            f'{{"billId":"bill_{b0 + b:07d}","amount":"{a // 100}.{C2[a % 100]}"}}'
-            for b, a in zip(bills, parts, strict=True)
-        ]
-        if len(allocs) > n_pay:  # some payments settle several bills
-            starts = span.alloc_start
-            allocs = [",".join(allocs[starts[x] : starts[x + 1]]) for x in range(n_pay)]
-        return (
-            self._day_t_np[entered // DAY_MS].tolist(),
-            TOD_NP[entered // 1000 % 86_400].tolist(),
-            MS3_NP[entered % 1000].tolist(),
-            np.where(own_prefix == "", year_prefix, own_prefix).tolist(),
-            (((b0 + first) * 7 + number_base) % 100_000).tolist(),
-            allocs,
-        )
 
     def _paid_from(self, method: str, currency: str, h: int) -> str:
         if method == pools.CARD:
@@ -1723,6 +1720,41 @@ def _join_rows(pieces: list[Any], rows: int, *, chunks: bool = False) -> list[st
             table[0, 0] = table[0, 0][1:]
         texts.append("".join(table.ravel().tolist()))
     return texts
+
+
+def _settle_block(
+    bills: list[tuple[int, int, int, list[tuple[int, int, int]], int, int, str]],
+    count: int,
+    state: int,
+    anchor_day: int,
+    *,
+    force_complete: bool,
+) -> list[tuple[int, int, list[tuple[int, int]]]]:
+    """`_settle` for one block of bill tuples: [(day, amount, [(bill, amount)])]."""
+    flag = [b[5] for b in bills]
+    out: tuple[list[int], list[int], list[int], list[int], list[int]] = ([], [], [], [], [])
+    _settle(
+        [b[0] for b in bills],
+        [b[1] for b in bills],
+        [b[4] for b in bills],
+        flag,
+        0,
+        len(bills),
+        count,
+        state,
+        anchor_day,
+        force_complete,
+        out,
+    )
+    if bills and flag[0] != bills[0][5]:  # nothing was payable: the first bill is now
+        first = bills[0]
+        bills[0] = (first[0], first[1], first[2], first[3], first[4], flag[0], first[6])
+    days, amounts, starts, positions, parts = out
+    starts.append(len(positions))
+    return [
+        (day, amount, list(zip(positions[a:b], parts[a:b], strict=True)))
+        for day, amount, a, b in zip(days, amounts, starts, starts[1:], strict=False)
+    ]
 
 
 def _settle(
