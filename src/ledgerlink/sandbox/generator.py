@@ -1,10 +1,16 @@
-"""Deterministic data for a sandbox tenant, computed on the fly (pure Python, no Django).
+"""Deterministic data for a sandbox tenant, computed on the fly (Python and NumPy, no Django).
 
 Nothing is stored row by row: record ``i`` of each data type is a function of the tenant's
 seed, ``i`` and its revisions, so a tenant with a million bills costs nothing to store and any
-page is computed when asked for. To be fast (hundreds of thousands of records a second on
-one core) the hot paths draw their randomness from a fixed table of 64k random integers
-instead of ``random.Random``, and write JSON text directly from pre-escaped fragments.
+page is computed when asked for. To be fast the hot paths draw their randomness from a fixed
+table of 64k random integers instead of ``random.Random`` and write JSON text directly from
+pre-escaped fragments. A full read of bills, payments or expenses (what a first sync does,
+a million records at a time) is computed a page at a time with NumPy: every per-record value
+at once (the same integer and float steps as the one-record definition), only a block's
+settling is a Python loop, and the text is a table of pieces, one row per record, looked up
+in tables of strings and joined once. Modified-since reads and single records, which touch
+a few scattered blocks, go one block at a time in plain Python; tests pin both to the same
+bytes.
 
 How the pieces stay consistent:
 
