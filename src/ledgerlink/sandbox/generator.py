@@ -1,10 +1,16 @@
-"""Deterministic data for a sandbox tenant, computed on the fly (pure Python, no Django).
+"""Deterministic data for a sandbox tenant, computed on the fly (Python and NumPy, no Django).
 
 Nothing is stored row by row: record ``i`` of each data type is a function of the tenant's
 seed, ``i`` and its revisions, so a tenant with a million bills costs nothing to store and any
-page is computed when asked for. To be fast (hundreds of thousands of records a second on
-one core) the hot paths draw their randomness from a fixed table of 64k random integers
-instead of ``random.Random``, and write JSON text directly from pre-escaped fragments.
+page is computed when asked for. To be fast the hot paths draw their randomness from a fixed
+table of 64k random integers instead of ``random.Random`` and write JSON text directly from
+pre-escaped fragments. A full read of bills, payments or expenses (what a first sync does,
+a million records at a time) is computed a page at a time with NumPy: every per-record value
+at once (the same integer and float steps as the one-record definition), only a block's
+settling is a Python loop, and the text is a table of pieces, one row per record, looked up
+in tables of strings and joined once. Modified-since reads and single records, which touch
+a few scattered blocks, go one block at a time in plain Python; tests pin both to the same
+bytes.
 
 How the pieces stay consistent:
 
@@ -34,7 +40,9 @@ from datetime import UTC, date, datetime, timedelta
 from statistics import NormalDist
 from typing import Any
 
+import numpy as np
 import orjson
+from numpy.typing import NDArray
 
 from ledgerlink.sandbox import pools
 
@@ -136,6 +144,29 @@ LINE_PREFIXES: tuple[tuple[str, ...], ...] = tuple(
     for industry in pools.INDUSTRIES
 )
 PAYEES_Q = tuple(_q(p) for p in pools.PAYEES)
+MAX_LINES = max(LINE_COUNTS)
+SPAN_BLOCKS = 4096  # blocks computed at once (about 16,000 bills): bounds a span's memory
+# The same tables as NumPy arrays, for computing a whole span of bills at once.
+T_NP = np.array(T, dtype=np.int64)
+TERMS_NP = np.array(TERMS, dtype=np.int64)
+LINE_COUNTS_NP = np.array(LINE_COUNTS, dtype=np.int64)
+VARIATION_NP = np.array(VARIATION, dtype=np.float64)
+# Text tables as object arrays: indexing one with an array of numbers gives the strings.
+MS3_NP = np.array(MS3, dtype=object)
+TOD_NP = np.array(TOD, dtype=object)
+EXPENSE_METHODS_NP = np.array([METHODS.index(m) for m in EXPENSE_METHODS], dtype=np.int64)
+METHODS_JSON_NP = np.array([f'"{m}"' for m in METHODS], dtype=object)
+PLAIN3_NP = np.array([str(n) for n in range(1000)], dtype=object)
+# "", then 0..999 plain, then 000..999 padded: the groups of digits of an amount
+GROUPS_NP = np.array(["", *PLAIN3_NP, *(f"{n:03d}" for n in range(1000))], dtype=object)
+CENTS_NP = np.array([f".{n:02d}" for n in range(100)], dtype=object)
+MS3Z_NP = np.array([f".{n:03d}Z" for n in range(1000)], dtype=object)
+PAD2_NP = np.array([f"{n:02d}" for n in range(100)], dtype=object)
+JOIN_ROWS = 1024  # records joined at a time
+PAD4_NP = np.array([f"{n:04d}" for n in range(10_000)], dtype=object)
+STATUSES_NP = np.array([VOIDED, DRAFT, OPEN, PARTIALLY_PAID, PAID], dtype=object)
+LINE_PREFIXES_NP = np.array([p for prefixes in LINE_PREFIXES for p in prefixes], dtype=object)
+LINE_PREFIX_START = np.cumsum([0, *(len(p) for p in LINE_PREFIXES[:-1])])
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +237,71 @@ class _Block:
         self.updated = updated  # per bill: max(entered, last payment) in ms
 
 
+class _Span:
+    """Bills and payments of the blocks [k0, k1), settled; per-bill and per-payment values in
+    flat lists indexed from the span's first bill (``b0``) and first payment (``p0``)."""
+
+    __slots__ = (
+        "alloc_amount",
+        "alloc_bill",
+        "alloc_start",
+        "b0",
+        "bill_starts",
+        "due",
+        "due_np",
+        "flag",
+        "issue",
+        "issue_np",
+        "k0",
+        "k1",
+        "lines",
+        "p0",
+        "paid_np",
+        "pay_amount",
+        "pay_day",
+        "pay_ms",
+        "payment_starts",
+        "salts",
+        "suppliers",
+        "total",
+        "total_np",
+        "updated_np",
+    )
+
+    def __init__(self) -> None:
+        self.k0 = self.k1 = self.b0 = self.p0 = 0
+        self.bill_starts: list[int] = []  # per block, and the end of the last one
+        self.payment_starts: list[int] = []
+        self.suppliers: list[Profile] = []  # per block
+        self.salts: list[int] = []  # per block: the revision that last modified it, or 0
+        self.issue: list[int] = []  # per bill: issue day
+        self.due: list[int] = []  # due day
+        self.total: list[int] = []  # pence
+        self.flag: list[int] = []  # 0 normal, 1 void, 2 draft
+        # The same as arrays, and what only bills show.
+        empty = np.zeros(0, dtype=np.int64)
+        self.issue_np = self.due_np = self.total_np = empty
+        self.paid_np = empty
+        self.updated_np = empty  # ms: max(entered, last payment), at most creation
+        # (line count, then per line number 0..MAX_LINES-1 amount, tax, description):
+        # past a bill's count, not its lines
+        self.lines: tuple[
+            NDArray[np.int64],
+            list[NDArray[np.int64]],
+            list[NDArray[np.int64]],
+            list[NDArray[np.int64]],
+        ] = (empty, [], [], [])
+        self.pay_day: list[int] = []  # per payment
+        self.pay_ms: list[int] = []
+        self.pay_amount: list[int] = []
+        # Allocations, flat (no tuple per payment: fewer objects for the garbage collector):
+        # payment x allocates alloc_amount[a] to bill b0 + alloc_bill[a] for a in
+        # range(alloc_start[x], alloc_start[x + 1]).
+        self.alloc_start: list[int] = []
+        self.alloc_bill: list[int] = []
+        self.alloc_amount: list[int] = []
+
+
 class _Revisions:
     """Which revision modified or deleted a unit (block or record) of one data type."""
 
@@ -229,6 +325,22 @@ class _Revisions:
 
     def deleted(self, unit: int) -> int:
         return self.del_first.get(unit % self.del_m, 0) if self.del_first else 0
+
+    def modified_array(self, units: NDArray[np.int64]) -> NDArray[np.int64]:
+        """`modified` of many units at once."""
+        table = np.zeros(self.mod_m, dtype=np.int64)
+        for residue, r in self.mod_latest.items():
+            table[residue] = r
+        found: NDArray[np.int64] = table[units % self.mod_m]
+        return found
+
+    def deleted_array(self, units: NDArray[np.int64]) -> NDArray[np.int64]:
+        """`deleted` of many units at once."""
+        table = np.zeros(self.del_m, dtype=np.int64)
+        for residue, r in self.del_first.items():
+            table[residue] = r
+        found: NDArray[np.int64] = table[units % self.del_m]
+        return found
 
     def touched_after(self, revision: int) -> list[tuple[int, int]]:
         """(residue, modulus) of the units that revisions after `revision` touched."""
@@ -281,8 +393,14 @@ class Dataset:
             (self.start_date + timedelta(days=d)).isoformat() for d in range(HISTORY_DAYS + 70)
         ]
         self._day_t = [d + "T" for d in self._dates]
+        self._dates_np = np.array(self._dates, dtype=object)
+        self._day_t_np = np.array(self._day_t, dtype=object)
+        self._year_prefix_np = np.array([f"F{d[:4]}-" for d in self._dates], dtype=object)
         self._rev_stamps = ["", *(self.stamp(ms) for ms in self.revision_ms)]
         self._fx = {c: self._fx_table(c) for c in pools.GBP_PER_UNIT}
+        # Where bank transfers and cheques in each currency are paid from.
+        self._bank_account = {c: self._paid_from(pools.BANK_TRANSFER, c, 0) for c in self._fx}
+        self._fx_np = np.array([self._fx[c] for c in self._fx], dtype=object)
 
         key = mix(seed & M64)
         self._keys = [mix(key ^ n) & MASK for n in range(24)]
@@ -363,6 +481,17 @@ class Dataset:
         S = self.sizes.suppliers
         raw = min(int(u * S), S - 1)
         return (raw * self._sup_mul + self._sup_off) % S
+
+    def _pick_suppliers(self, h: NDArray[np.int64]) -> NDArray[np.int64]:
+        """`_pick_supplier` of many hashes at once (the same float steps)."""
+        S = self.sizes.suppliers
+        if not S:
+            return np.zeros(len(h), dtype=np.int64)
+        u = (h & 0xFFFFFFFFFF) / 1_099_511_627_776
+        u = np.where(h & (1 << 41) != 0, u * u, u)
+        raw = np.minimum((u * S).astype(np.int64), S - 1)
+        picked: NDArray[np.int64] = (raw * self._sup_mul + self._sup_off) % S
+        return picked
 
     def profile(self, s: int) -> Profile:
         cached = self._profiles.get(s)
@@ -488,6 +617,135 @@ class Dataset:
     def _payment_range(self, k: int) -> tuple[int, int]:
         return self._payment_start(k), self._payment_start(k + 1)
 
+    def _payment_starts(self, ks: NDArray[np.int64]) -> NDArray[np.int64]:
+        """`_payment_start` of many blocks at once."""
+        P, K = self.sizes.payments, self.blocks
+        plain = np.minimum(ks, K) * P // K
+        if not self._jitter:
+            return plain
+        late = ks * P // K + T_NP[(ks + self._keys[11]) & MASK] % (self._jitter + 1)
+        return np.where((ks <= 0) | (ks >= K), plain, late)
+
+    def _span(self, k0: int, k1: int) -> _Span:
+        """Blocks [k0, k1) settled, each at its latest revision.
+
+        What depends on one bill or one payment alone is computed for the whole span at once
+        (NumPy, exactly the integer and float steps of the one-at-a-time definition); only
+        settling a block's debt line is a Python loop. Deleted blocks are computed too (the
+        emitters skip them): cheaper than leaving holes.
+        """
+        keys = self._keys
+        B, K = self.sizes.bills, self.blocks
+        span = _Span()
+        span.k0, span.k1 = k0, k1
+        ks = np.arange(k0, k1 + 1, dtype=np.int64)
+        bill_starts = ks * B // K
+        payment_starts = self._payment_starts(ks) if self.sizes.payments else ks * 0
+        span.bill_starts = bill_starts.tolist()
+        span.payment_starts = payment_starts.tolist()
+        b0, b1 = span.bill_starts[0], span.bill_starts[-1]
+        p0 = span.payment_starts[0]
+        span.b0, span.p0 = b0, p0
+        kk = ks[:-1]
+        hb_np = T_NP[(kk + keys[3]) & MASK] ^ T_NP[((kk >> 16) + keys[4]) & MASK]
+        hb = hb_np.tolist()
+        known, profile = self._profiles.get, self.profile
+        suppliers = [known(s) or profile(s) for s in self._pick_suppliers(hb_np).tolist()]
+        salts = self.rev_blocks.modified_array(kk).tolist()
+        span.suppliers, span.salts = suppliers, salts
+
+        # Per bill, for the whole span.
+        block = np.repeat(np.arange(k1 - k0), np.diff(bill_starts))
+        i = np.arange(b0, b1, dtype=np.int64)
+        h = T_NP[(i + keys[5]) & MASK] ^ T_NP[((i >> 16) + keys[6]) & MASK]
+        day = i * HISTORY_DAYS // B
+        issue = np.maximum(day - (h & 7) % 5, 0)
+        base_terms = np.array([30 if s.terms < 0 else s.terms for s in suppliers])[block]
+        terms = np.where((h >> 3) & 15 == 0, TERMS_NP[(h >> 7) % 18], base_terms)
+        entered = day * DAY_MS + 28_800_000 + (h >> 12) % 36_000_000
+        base_amount = np.array([s.amount_base for s in suppliers], dtype=np.float64)[block]
+        rate = np.array([s.tax_rate for s in suppliers], dtype=np.int64)[block]
+        n_prefix = np.array([len(LINE_PREFIXES[s.industry]) for s in suppliers])[block]
+        count = LINE_COUNTS_NP[(h >> 38) & 31]
+        hl = T_NP[(h >> 20) & MASK]
+        total = np.zeros(len(i), dtype=np.int64)
+        taxed = rate != 0
+        line_amount, line_tax, line_prefix = [], [], []
+        for n in range(MAX_LINES):
+            if n:
+                hl = T_NP[(hl + n) & MASK]
+            # float64 product truncated towards zero: what int(float * float) does
+            amount = np.maximum((base_amount * VARIATION_NP[hl & 0xFF]).astype(np.int64), 500)
+            tax = np.where(taxed & ((hl >> 8) & 7 != 0), (amount * rate + 50) // 100, 0)
+            total += np.where(count > n, amount + tax, 0)
+            line_amount.append(amount)
+            line_tax.append(tax)
+            line_prefix.append((hl >> 12) % n_prefix)
+        span.lines = (count, line_amount, line_tax, line_prefix)
+        salt = np.array(salts, dtype=np.int64)[block]
+        flags = np.where(salt != 0, T_NP[(h ^ salt * 7919) & MASK], h)
+        anchor = self.anchor_day
+        draft = (flags >> 49) & np.where(issue > anchor - 20, 7, 127) == 0
+        flag = np.where((flags >> 43) & 63 == 0, 1, np.where(draft, 2, 0))
+        due = issue + terms
+        span.issue_np, span.due_np, span.total_np = issue, due, total
+        span.issue = issue.tolist()
+        span.due = due.tolist()
+        span.total = total.tolist()
+        span.flag = flag.tolist()
+
+        # Settle each block's debt line (in order: payments are numbered block by block).
+        pay_day, pay_amount = span.pay_day, span.pay_amount
+        alloc_start, alloc_bill, alloc_amount = span.alloc_start, span.alloc_bill, span.alloc_amount
+        flat = (pay_day, pay_amount, alloc_start, alloc_bill, alloc_amount)
+        issues, dues, totals, flag_list = span.issue, span.due, span.total, span.flag
+        starts, pstarts = span.bill_starts, span.payment_starts
+        for r in range(k1 - k0):
+            count_r = pstarts[r + 1] - pstarts[r]
+            if count_r:
+                s_r = salts[r]
+                _settle(
+                    issues,
+                    dues,
+                    totals,
+                    flag_list,
+                    starts[r] - b0,
+                    starts[r + 1] - b0,
+                    count_r,
+                    hb[r] ^ s_r * 0x9E3779B1,
+                    anchor,
+                    s_r > 0,
+                    flat,
+                )
+        alloc_start.append(len(alloc_bill))
+        cm1 = self.created_ms - 1
+        j = np.arange(p0, p0 + len(pay_day), dtype=np.int64)
+        ms = np.array(pay_day, dtype=np.int64) * DAY_MS + 32_400_000
+        ms = np.minimum(ms + T_NP[(j + keys[7]) & MASK] % 28_800_000, cm1)
+        span.pay_ms = ms.tolist()
+        # What the bills show of their payments: amount paid, last touched.
+        bill_of = np.array(alloc_bill, dtype=np.int64)
+        paid = np.zeros(len(issues), dtype=np.int64)
+        np.add.at(paid, bill_of, np.array(alloc_amount, dtype=np.int64))
+        updated = np.minimum(entered, cm1)
+        payment_of = np.repeat(np.arange(len(pay_day)), np.diff(alloc_start))
+        np.maximum.at(updated, bill_of, ms[payment_of])
+        span.paid_np = paid
+        span.updated_np = updated
+        return span
+
+    def _spans(self, lo: int, hi: int, limit: int, block_of: Callable[[int], int]) -> _Span:
+        """A span from the block of index ``lo`` on, enough for ``limit`` more records of
+        [lo, hi) (bounded, so a long scan is computed a piece at a time)."""
+        k0 = block_of(lo)
+        k1 = block_of(min(hi, lo + limit) - 1) + 1
+        return self._span(k0, min(k1, k0 + SPAN_BLOCKS))
+
+    # --- one block at a time: modified-since reads and single records -------------------
+    #
+    # Incremental reads touch a few scattered blocks: computed one by one in plain Python
+    # (arrays would cost more to set up than they save). Full reads use `_span` below.
+
     def _block(self, k: int, salt: int) -> _Block:
         # Pages visit blocks in order, once each: remembering the last block is enough (a
         # bigger cache costs more in allocator and GC work than it saves).
@@ -542,7 +800,7 @@ class Dataset:
             number = f"{prefix}{n:05d}" if prefix else f"F{dates[issue][:4]}-{n:05d}"
             bills.append((issue, issue + terms, entered, lines, total, flag, number))
         state = hb ^ salt * 0x9E3779B1
-        payments = _settle(bills, p1 - p0, state, anchor, force_complete=salt > 0)
+        payments = _settle_block(bills, p1 - p0, state, anchor, force_complete=salt > 0)
         paid = [0] * len(bills)
         updated = [b[2] for b in bills]
         cm1 = self.created_ms - 1
@@ -728,6 +986,369 @@ class Dataset:
         if currency == self.banks["fx2_ccy"]:
             return "acc_093"
         return "acc_090"
+
+    # --- whole pages at once ----------------------------------------------------------------
+    #
+    # A full read of bills or payments (no modified-since) is made as a table of text pieces,
+    # one row per record, filled a column at a time from NumPy lookups into tables of
+    # strings, and joined once: per record that costs a fraction of formatting it in Python.
+    # The pieces are exactly what the emitters above write; tests compare the two.
+
+    def _fast_page(self, data_type: str, lo: int, hi: int) -> list[str] | None:
+        """The records [lo, hi) of a full read as one text (deleted ones left out), or None
+        where the fast path does not apply (very large numbers)."""
+        make = self._bill_rows if data_type == BILLS else self._payment_rows
+        block_of = self.block_of_bill if data_type == BILLS else self.block_of_payment
+        if hi > 10_000_000:  # ids have 7 digits in the tables
+            return None
+        texts: list[str] = []
+        i = lo
+        while i < hi:
+            span = self._spans(i, hi, hi - i, block_of)
+            starts = span.bill_starts if data_type == BILLS else span.payment_starts
+            end = min(hi, starts[-1])
+            rows = make(span, i, end)
+            if rows is None:
+                return None
+            texts += rows
+            i = end
+        return texts
+
+    def _kept(self, span: _Span, starts: list[int], lo: int, hi: int) -> NDArray[np.int64]:
+        """Positions (from the span's first record) of records [lo, hi) not deleted."""
+        deleted = self.rev_blocks.deleted_array(np.arange(span.k0, span.k1, dtype=np.int64))
+        bounds = np.array(starts, dtype=np.int64)
+        alive = np.repeat(deleted == 0, bounds[1:] - bounds[:-1])
+        x = np.arange(lo - starts[0], hi - starts[0])
+        kept: NDArray[np.int64] = x[alive[x]]
+        return kept
+
+    def _stamp_pieces(self, ms: NDArray[np.int64], salt: NDArray[np.int64]) -> list[Any]:
+        """updatedAt as pieces: its stamp where a revision modified the record, else made
+        from `ms`."""
+        pieces = [
+            self._day_t_np[ms // DAY_MS],
+            TOD_NP[ms // 1000 % 86_400],
+            MS3Z_NP[ms % 1000],
+        ]
+        modified = np.flatnonzero(salt)
+        if len(modified):
+            pieces[0][modified] = np.array(self._rev_stamps, dtype=object)[salt[modified]]
+            pieces[1][modified] = ""
+            pieces[2][modified] = ""
+        return pieces
+
+    def _bill_rows(self, span: _Span, lo: int, hi: int) -> list[str] | None:
+        x = self._kept(span, span.bill_starts, lo, hi)
+        if not len(x):
+            return []
+        i = x + span.b0
+        block = np.repeat(np.arange(span.k1 - span.k0), np.diff(span.bill_starts))[x]
+        suppliers = span.suppliers
+        issue = span.issue_np[x]
+        total = span.total_np[x]
+        due = total - span.paid_np[x]
+        flag = np.array(span.flag, dtype=np.int64)[x]  # settling may have changed a flag
+        status = np.where(
+            flag == 1,
+            0,
+            np.where(flag == 2, 1, np.where(due == total, 2, np.where(due != 0, 3, 4))),
+        )
+        number = (i * 7 + np.array([s.index * 13 for s in suppliers])[block]) % 100_000
+        own_prefix = np.array([s.number_prefix for s in suppliers], dtype=object)[block]
+        number_prefix = np.where(own_prefix == "", self._year_prefix_np[issue], own_prefix)
+        due_day = span.due_np[x]
+        if int(due_day.max()) >= len(self._dates_np):
+            return None
+        currencies = list(self._fx)
+        currency = np.array([currencies.index(s.currency) for s in suppliers])[block]
+        industry = np.array([s.industry for s in suppliers], dtype=np.int64)[block]
+        count, amounts, taxes, prefixes = span.lines
+        count = count[x]
+        money = [_money_pieces(v) for v in (total, due)]
+        if money[0] is None or money[1] is None:
+            return None
+        pieces: list[Any] = [
+            ',{"id":"bill_',
+            PAD4_NP[i // 1000],
+            MS3_NP[i % 1000],
+            '","supplierId":"',
+            np.array([s.id for s in suppliers], dtype=object)[block],
+            '","number":"',
+            number_prefix,
+            PAD2_NP[number // 1000],
+            MS3_NP[number % 1000],
+            '","issueDate":"',
+            self._dates_np[issue],
+            '","dueDate":"',
+            self._dates_np[due_day],
+            '","currency":"',
+            np.array(currencies, dtype=object)[currency],
+            '","fxRate":"',
+            self._fx_np[currency, issue],
+            '","total":"',
+            *money[0],
+            '","amountDue":"',
+            *money[1],
+            '","status":"',
+            STATUSES_NP[status],
+            '","lines":[',
+        ]
+        start = LINE_PREFIX_START[industry]
+        # The first line in the table; the further lines (about half the bills have some)
+        # made apart, one text per bill.
+        more = np.full(len(x), "", dtype=object)
+        for n in range(MAX_LINES):
+            rows = np.arange(len(x)) if n == 0 else np.flatnonzero(count > n)
+            if not len(rows):
+                break
+            amount, tax = amounts[n][x[rows]], taxes[n][x[rows]]
+            amount_money, tax_money = _money_pieces(amount), _money_pieces(tax)
+            if amount_money is None or tax_money is None:
+                return None
+            line = [
+                LINE_PREFIXES_NP[start[rows] + prefixes[n][x[rows]]],
+                *amount_money,
+                '","taxAmount":"',
+                *tax_money,
+                '"}',
+            ]
+            if n == 0:
+                pieces += line
+            else:
+                texts = _join_rows([",", *line[:-1], '"}\x1e'], len(rows))[0]
+                more[rows] += np.array(texts.split("\x1e")[:-1], dtype=object)
+        pieces += [more, '],"updatedAt":"']
+        pieces += self._stamp_pieces(span.updated_np[x], np.array(span.salts)[block])
+        pieces.append('"}')
+        return _join_rows(pieces, len(x), chunks=True)
+
+    def _payment_rows(self, span: _Span, lo: int, hi: int) -> list[str] | None:
+        x = self._kept(span, span.payment_starts, lo, hi)
+        if not len(x):
+            return []
+        j = x + span.p0
+        block = np.repeat(np.arange(span.k1 - span.k0), np.diff(span.payment_starts))[x]
+        suppliers = span.suppliers
+        h = T_NP[(j + self._keys[8]) & MASK]
+        day = np.array(span.pay_day, dtype=np.int64)[x]
+        amount = np.array(span.pay_amount, dtype=np.int64)[x]
+        currencies = list(self._fx)
+        currency = np.array([currencies.index(s.currency) for s in suppliers])[block]
+        foreign = currency != currencies.index(self.base)
+        preferred = np.array([METHODS.index(s.preferred) for s in suppliers])[block]
+        method = np.where(h % 100 < 85, preferred, (h >> 8) & 3)
+        # Larger payments and foreign ones are never cash: cheque at home, else a transfer.
+        no_cash = (method == 3) & (foreign | (amount > CASH_LIMIT))
+        method = np.where(no_cash, np.where(foreign, 1, 2), method)
+        bank = np.array([self._bank_account[c] for c in currencies], dtype=object)[currency]
+        account = np.where(
+            method == 0,
+            np.where((h >> 12) & 1 == 1, "acc_095", "acc_096"),
+            np.where(method == 3, "acc_094", bank),
+        )
+        recorded_pct = np.array([s.recorded_pct for s in suppliers], dtype=np.int64)[block]
+        recorded = (h >> 16) % 100 < recorded_pct
+        # The bill a payment's reference quotes: the first it pays.
+        alloc_start = np.array(span.alloc_start, dtype=np.int64)
+        alloc_bill = np.array(span.alloc_bill, dtype=np.int64)
+        first_bill = alloc_bill[alloc_start[:-1][x]]
+        bill_block = np.repeat(np.arange(span.k1 - span.k0), np.diff(span.bill_starts))
+        number_block = bill_block[first_bill]
+        number = (
+            (span.b0 + first_bill) * 7 + np.array([s.index * 13 for s in suppliers])[number_block]
+        ) % 100_000
+        own_prefix = np.array([s.number_prefix for s in suppliers], dtype=object)[number_block]
+        number_prefix = np.where(
+            own_prefix == "", self._year_prefix_np[span.issue_np[first_bill]], own_prefix
+        )
+        reference = number_prefix.copy()
+        unrecorded = np.flatnonzero(~recorded)
+        for q, m, h24, prefix, n in zip(
+            unrecorded.tolist(),
+            method[unrecorded].tolist(),
+            (h[unrecorded] >> 24).tolist(),
+            number_prefix[unrecorded].tolist(),
+            number[unrecorded].tolist(),
+            strict=True,
+        ):
+            reference[q] = _note(METHODS[m], h24, f"{prefix}{n:05d}")
+        # Allocations: one row each, joined, then cut into one text per payment.
+        a_money = _money_pieces(np.array(span.alloc_amount, dtype=np.int64))
+        amount_money = _money_pieces(amount)
+        if a_money is None or amount_money is None:
+            return None
+        a_bill = alloc_bill + span.b0
+        n_alloc = len(a_bill)
+        opens = np.zeros(n_alloc, dtype=bool)
+        opens[alloc_start[:-1]] = True
+        closes = np.zeros(n_alloc, dtype=bool)
+        closes[alloc_start[1:] - 1] = True
+        allocs = _join_rows(
+            [
+                np.where(opens, '{"billId":"bill_', ',{"billId":"bill_'),
+                PAD4_NP[a_bill // 1000],
+                MS3_NP[a_bill % 1000],
+                '","amount":"',
+                *a_money,
+                np.where(closes, '"}\x1e', '"}'),  # NumPy drops a trailing NUL
+            ],
+            n_alloc,
+        )[0].split("\x1e")
+        entered = np.minimum(
+            np.array(span.pay_ms, dtype=np.int64)[x] + (h >> 40) % (2 * DAY_MS),
+            self.created_ms - 1,
+        )
+        pieces: list[Any] = [
+            ',{"id":"pay_',
+            PAD4_NP[j // 1000],
+            MS3_NP[j % 1000],
+            '","supplierId":"',
+            np.array([s.id for s in suppliers], dtype=object)[block],
+            '","date":"',
+            self._dates_np[day],
+            '","currency":"',
+            np.array(currencies, dtype=object)[currency],
+            '","fxRate":"',
+            self._fx_np[currency, day],
+            '","amount":"',
+            *amount_money,
+            '","paymentMethod":',
+            np.where(recorded, METHODS_JSON_NP[method], "null"),
+            ',"paidFromAccountId":"',
+            account,
+            '","reference":"',
+            reference,
+            np.where(recorded, PAD2_NP[number // 1000], ""),
+            np.where(recorded, MS3_NP[number % 1000], ""),
+            '","allocations":[',
+            np.array(allocs, dtype=object)[x],
+            '],"updatedAt":"',
+            *self._stamp_pieces(entered, np.array(span.salts)[block]),
+            '"}',
+        ]
+        return _join_rows(pieces, len(x), chunks=True)
+
+    def _expense_rows(self, lo: int, hi: int) -> list[str] | None:
+        """Expenses [lo, hi) of a full read (deleted ones left out) as texts, made like the
+        bills' and payments' (see `_fast_page`)."""
+        if hi > 10_000_000:
+            return None
+        E, S = self.sizes.expenses, self.sizes.suppliers
+        e = np.arange(lo, hi, dtype=np.int64)
+        rev = self.rev_expenses
+        e = e[rev.deleted_array(e) == 0]
+        if not len(e):
+            return []
+        salt = rev.modified_array(e)
+        h = T_NP[(e + self._keys[9]) & MASK] ^ T_NP[((e >> 16) + self._keys[10]) & MASK]
+        day = e * HISTORY_DAYS // E
+        ms = day * DAY_MS + 25_200_000 + (h >> 30) % 50_400_000 + (h >> 34) % DAY_MS
+        ms = np.minimum(ms, self.created_ms - 1)
+        currencies = list(self._fx)
+        base = currencies.index(self.base)
+        # Payees that are suppliers: their profile decides most things.
+        has_supplier = ((h & 0xFF) < 150) if S else np.zeros(len(e), dtype=bool)
+        picked = self._pick_suppliers(T_NP[(h >> 8) & MASK] ^ h)
+        wanted = np.unique(picked[has_supplier])
+        profiles = [self.profile(s) for s in wanted.tolist()]
+        where = np.searchsorted(wanted, picked) if len(wanted) else np.zeros(len(e), np.int64)
+        where = np.where(has_supplier, np.minimum(where, max(len(wanted) - 1, 0)), 0)
+
+        def of_profile(values: list[Any], default: Any, dtype: Any = object) -> NDArray[Any]:
+            table = np.array([*values, default], dtype=dtype)
+            return table[np.where(has_supplier, where, len(values))]
+
+        industry = of_profile([p.industry for p in profiles], 0, np.int64)
+        codes = [pools.INDUSTRIES[n][2] for n in range(len(pools.INDUSTRIES))]
+        n_codes = np.array([len(c) for c in codes])[industry]
+        code_table = np.array([c[k % len(c)] for c in codes for k in range(2)], dtype=object)
+        supplier_code = code_table[industry * 2 + (h >> 20) % n_codes]
+        which = (h >> 8) % len(pools.PAYEES)
+        payee_code = np.array(pools.PAYEE_ACCOUNTS, dtype=object)[which]
+        code = np.where(has_supplier, supplier_code, payee_code)
+        supplier_currency = of_profile([currencies.index(p.currency) for p in profiles], base)
+        fx1 = currencies.index(self.banks["fx1_ccy"])
+        payee_currency = np.where((payee_code == "494") & ((h >> 20) & 1 == 1), fx1, base)
+        currency = np.where(has_supplier, supplier_currency, payee_currency).astype(np.int64)
+        preferred = of_profile([METHODS.index(p.preferred) for p in profiles], 0, np.int64)
+        drawn = EXPENSE_METHODS_NP[(h >> 28) % 20]
+        method = np.where(has_supplier & ((h >> 24) % 10 < 6), preferred, drawn)
+        method = np.where((method == 3) & (currency != base), 0, method)  # no foreign cash
+        typical_of = [ind[4] / 8 if ind[4] > 12_000 else 1500.0 for ind in pools.INDUSTRIES]
+        typical = np.where(has_supplier, np.array(typical_of, dtype=np.float64)[industry], 2400.0)
+        hv = np.where(salt != 0, T_NP[(h ^ salt * 7919) & MASK], h)
+        amount = (
+            typical * VARIATION_NP[(hv >> 36) & 0xFF] * VARIATION_NP[(hv >> 44) & 0xFF]
+        ).astype(np.int64)
+        amount = np.maximum(amount, 150)
+        money = _money_pieces(amount)
+        if money is None:
+            return None
+        recorded_pct = np.where(
+            has_supplier, of_profile([p.recorded_pct for p in profiles], 60, np.int64), 60
+        )
+        recorded = (h >> 12) % 100 < recorded_pct
+        refund = (h >> 52) & 127 == 0
+        reference = np.full(len(e), "", dtype=object)
+        unusual = np.flatnonzero(~recorded | refund | (salt != 0))
+        for q, m, h40, is_recorded, is_refund, s in zip(
+            unusual.tolist(),
+            method[unusual].tolist(),
+            (h[unusual] >> 40).tolist(),
+            recorded[unusual].tolist(),
+            refund[unusual].tolist(),
+            salt[unusual].tolist(),
+            strict=True,
+        ):
+            text = "" if is_recorded else _note(METHODS[m], h40, "")
+            if is_refund:
+                text = "Refund"
+            if s:
+                text = (text + " (amended)").strip()
+            reference[q] = text
+        bank = np.array([self._bank_account[c] for c in currencies], dtype=object)[currency]
+        account = np.where(
+            method == 0,
+            np.where((h >> 16) & 1 == 1, "acc_095", "acc_096"),
+            np.where(method == 3, "acc_094", bank),
+        )
+        supplier_id = of_profile([f'"{p.id}"' for p in profiles], "null")
+        payee = np.where(
+            has_supplier,
+            of_profile([p.name_json for p in profiles], ""),
+            np.array(PAYEES_Q, dtype=object)[which],
+        )
+        pieces: list[Any] = [
+            ',{"id":"exp_',
+            PAD4_NP[e // 1000],
+            MS3_NP[e % 1000],
+            '","supplierId":',
+            supplier_id,
+            ',"payee":',
+            payee,
+            ',"date":"',
+            self._dates_np[day],
+            '","currency":"',
+            np.array(currencies, dtype=object)[currency],
+            '","fxRate":"',
+            self._fx_np[currency, day],
+            '","amount":"',
+            np.where(refund, "-", ""),
+            *money,
+            '","paymentMethod":',
+            np.where(recorded, METHODS_JSON_NP[method], "null"),
+            ',"paidFromAccountId":"',
+            account,
+            '","accountId":"acc_',
+            code,
+            '","reference":"',
+            reference,
+            '","updatedAt":"',
+            *self._stamp_pieces(ms, salt),
+            '"}',
+        ]
+        return _join_rows(pieces, len(e), chunks=True)
 
     # --- expenses -------------------------------------------------------------------------
 
@@ -933,25 +1554,41 @@ class Dataset:
         A full read covers indices [start, start+size) and leaves deleted records out. With
         ``modified_since`` only records updated after it come back, tombstones included.
         """
+        records, nxt = self.page_records(data_type, start, size, modified_since)
+        return f"[{','.join(records)}]", nxt
+
+    def page_records(
+        self, data_type: str, start: int, size: int, modified_since: datetime | None = None
+    ) -> tuple[list[str], int | None]:
+        """`page_json` as the JSON text of each record (for joining into a bigger document
+        without copying a page of text more often than needed)."""
         emit = self._emitters[data_type]
         total = self.count(data_type)
         out: list[str] = []
         if modified_since is None:
             end = min(total, start + size)
-            emit(start, end, out, None, size)
-            return f"[{','.join(out)}]", (end if end < total else None)
+            fast = None
+            if data_type in (BILLS, BILL_PAYMENTS) and start < end:
+                fast = self._fast_page(data_type, start, end)
+            elif data_type == EXPENSES and start < end:
+                fast = self._expense_rows(start, end)
+            if fast is not None:
+                out = fast
+            else:
+                emit(start, end, out, None, size)
+            return out, (end if end < total else None)
         since_ms = self.to_ms(modified_since)
         since = self.stamp(max(since_ms, -1))
         if since_ms < self.created_ms:
             # Base records may qualify: scan, a bounded stretch per page.
             end = min(total, start + max(size * 20, 50_000))
             nxt = emit(start, end, out, since, size)
-            return f"[{','.join(out)}]", (nxt if nxt < total else None)
+            return out, (nxt if nxt < total else None)
         # After creation only what later revisions touched can qualify.
         after = sum(1 for ms in self.revision_ms if ms <= since_ms)
         scheme = self._units(data_type)
         if scheme is None:
-            return "[]", None
+            return out, None
         revisions, unit_of, unit_range = scheme
         pairs = revisions.touched_after(after)
         i = start
@@ -963,7 +1600,7 @@ class Dataset:
                 i = total
                 break
             i = emit(max(i, lo), hi, out, since, size)
-        return f"[{','.join(out)}]", (i if pairs and i < total else None)
+        return out, (i if pairs and i < total else None)
 
     def page(
         self, data_type: str, start: int, size: int, modified_since: datetime | None = None
@@ -1051,7 +1688,47 @@ def _country_numbers(country: str, stem: str, h: int) -> tuple[str, str | None, 
     return f"{stem}{h % 100:02d}", f"{digits[:2]}-{digits[2:]}0", None, phone
 
 
-def _settle(
+def _money_pieces(pence: NDArray[np.int64]) -> list[Any] | None:
+    """Columns of text pieces that spell amounts as `money` does (non-negative amounts under
+    a billion pounds; None otherwise)."""
+    if len(pence) and (int(pence.min()) < 0 or int(pence.max()) >= 100 * 10**9):
+        return None
+    # Groups of three digits: the first without leading zeros, the others padded; one
+    # lookup each in a table that holds both spellings (and "" for a group not there).
+    pounds = pence // 100
+    big = pounds >= 1000
+    pieces = []
+    if int(pounds.max(initial=0)) >= 1_000_000:
+        huge = pounds >= 1_000_000
+        pieces.append(GROUPS_NP[np.where(huge, 1 + pounds // 1_000_000, 0)])
+        thousands = np.where(huge, 1001, 1) + pounds // 1000 % 1000
+        pieces.append(GROUPS_NP[np.where(big, thousands, 0)])
+    else:
+        pieces.append(GROUPS_NP[np.where(big, 1 + pounds // 1000, 0)])
+    pieces.append(GROUPS_NP[1 + pounds % 1000 + big * 1000])
+    pieces.append(CENTS_NP[pence % 100])
+    return pieces
+
+
+def _join_rows(pieces: list[Any], rows: int, *, chunks: bool = False) -> list[str]:
+    """Rows of pieces (columns: a string for every row, or an array with one per row) as
+    text: one text, or with `chunks` one per JOIN_ROWS rows, each without the comma that
+    opens its first row. Small tables keep the memory a page needs small and reused (fresh
+    memory costs page faults)."""
+    step = JOIN_ROWS if chunks else max(rows, 1)
+    texts = []
+    for lo in range(0, rows, step):
+        hi = min(rows, lo + step)
+        table = np.empty((hi - lo, len(pieces)), dtype=object)
+        for column, piece in enumerate(pieces):
+            table[:, column] = piece if isinstance(piece, str) else piece[lo:hi]
+        if chunks:
+            table[0, 0] = table[0, 0][1:]
+        texts.append("".join(table.ravel().tolist()))
+    return texts
+
+
+def _settle_block(
     bills: list[tuple[int, int, int, list[tuple[int, int, int]], int, int, str]],
     count: int,
     state: int,
@@ -1059,53 +1736,102 @@ def _settle(
     *,
     force_complete: bool,
 ) -> list[tuple[int, int, list[tuple[int, int]]]]:
-    """Cut a block's debt line into `count` payments: [(day, amount, [(bill, amount)])]."""
-    if count == 0 or not bills:
-        return []
-    payable = [p for p, bill in enumerate(bills) if not bill[5]]
-    if not payable:
-        payable = [0]
+    """`_settle` for one block of bill tuples: [(day, amount, [(bill, amount)])]."""
+    flag = [b[5] for b in bills]
+    out: tuple[list[int], list[int], list[int], list[int], list[int]] = ([], [], [], [], [])
+    _settle(
+        [b[0] for b in bills],
+        [b[1] for b in bills],
+        [b[4] for b in bills],
+        flag,
+        0,
+        len(bills),
+        count,
+        state,
+        anchor_day,
+        force_complete,
+        out,
+    )
+    if bills and flag[0] != bills[0][5]:  # nothing was payable: the first bill is now
         first = bills[0]
-        bills[0] = (first[0], first[1], first[2], first[3], first[4], 0, first[6])
-    recent = bills[-1][0] > anchor_day - 45
+        bills[0] = (first[0], first[1], first[2], first[3], first[4], flag[0], first[6])
+    days, amounts, starts, positions, parts = out
+    starts.append(len(positions))
+    return [
+        (day, amount, list(zip(positions[a:b], parts[a:b], strict=True)))
+        for day, amount, a, b in zip(days, amounts, starts, starts[1:], strict=False)
+    ]
+
+
+def _settle(
+    issue: list[int],
+    due: list[int],
+    total: list[int],
+    flag: list[int],
+    lo: int,
+    hi: int,
+    count: int,
+    state: int,
+    anchor_day: int,
+    force_complete: bool,
+    out: tuple[list[int], list[int], list[int], list[int], list[int]],
+) -> None:
+    """Cut the debt line of bills [lo, hi) into `count` payments, appended to
+    `out` = (day, amount, first allocation, allocated bill, allocated amount) lists. A block
+    with nothing payable has its first bill made payable (`flag[lo] = 0`)."""
+    if count == 0 or hi <= lo:
+        return
+    payable = [p for p in range(lo, hi) if not flag[p]]
+    if not payable:
+        payable = [lo]
+        flag[lo] = 0
+    recent = issue[hi - 1] > anchor_day - 45
     complete_pct = 100 if force_complete else 50 if recent else 90
-    payments: list[tuple[int, int, list[tuple[int, int]]]] = []
-    append = payments.append
+    pay_day, pay_amount, alloc_start, alloc_bill, alloc_amount = out
+    add_day, add_amount, add_start = pay_day.append, pay_amount.append, alloc_start.append
+    add_bill, add_part = alloc_bill.append, alloc_amount.append
     nbp = len(payable)
     if count >= nbp:
         # Instalments: every payable bill gets at least one payment.
         per_bill, extra = divmod(count, nbp)
         draw = state
         for slot, position in enumerate(payable):
-            bill = bills[position]
-            issue, total = bill[0], bill[4]
+            start, whole = issue[position], total[position]
             parts = per_bill + 1 if slot < extra else per_bill
             if slot == nbp - 1:
                 r = T[draw & MASK]
                 if r % 100 >= complete_pct:
-                    total = max(parts, total * (50 + (r >> 8) % 40) // 100)
-            terms = bill[1] - issue
+                    whole = max(parts, whole * (50 + (r >> 8) % 40) // 100)
+            terms = due[position] - start
             if terms < 7 * parts:
                 terms = 7 * parts
             if parts == 1:
-                day = issue + terms
-                append((day if day < anchor_day else anchor_day, total, [(position, total)]))
+                day = start + terms
+                add_day(day if day < anchor_day else anchor_day)
+                add_amount(whole)
+                add_start(len(alloc_bill))
+                add_bill(position)
+                add_part(whole)
                 continue
             paid = 0
             for t in range(parts):
                 if t == parts - 1:
-                    amount = total - paid
+                    amount = whole - paid
                 else:
                     draw += 1
-                    amount = (total - paid) // (parts - t) * (80 + T[draw & MASK] % 40) // 100
-                    ceiling = total - paid - (parts - t - 1)
+                    amount = (whole - paid) // (parts - t) * (80 + T[draw & MASK] % 40) // 100
+                    ceiling = whole - paid - (parts - t - 1)
                     amount = 1 if amount < 1 else ceiling if amount > ceiling else amount
                 paid += amount
-                day = issue + ((t + 1) * terms) // parts
-                append((day if day < anchor_day else anchor_day, amount, [(position, amount)]))
-        return payments
+                day = start + ((t + 1) * terms) // parts
+                add_day(day if day < anchor_day else anchor_day)
+                add_amount(amount)
+                add_start(len(alloc_bill))
+                add_bill(position)
+                add_part(amount)
+        return
     # Fewer payments than bills: each pays the next 1–3 bills, or part of one.
-    remaining = [bills[p][4] for p in payable]
+    remaining = [total[p] for p in payable]
     pos = 0
     for n in range(count):
         left_after = count - n - 1
@@ -1117,26 +1843,32 @@ def _settle(
             cover = 1 if roll < 75 else 2 if roll < 88 else 3 if roll < 95 else 0
             if cover > nbp - pos - left_after:
                 cover = nbp - pos - left_after
+        first = payable[pos]
+        add_start(len(alloc_bill))
         if cover == 0:
             rem = remaining[pos]
             amount = rem if rem < 2 else max(1, rem * (20 + (r >> 8) % 60) // 100)
             if amount >= 10_000:
                 amount -= amount % 100  # round pounds for larger part-payments
-            allocations = [(payable[pos], amount)]
+            add_bill(first)
+            add_part(amount)
             remaining[pos] = rem - amount
-            first = bills[payable[pos]]
-            latest = first[0]
+            latest = issue[first]
             if rem == amount:
                 pos += 1
         else:
-            allocations = [(payable[q], remaining[q]) for q in range(pos, pos + cover)]
-            amount = sum(remaining[pos : pos + cover])
+            amount = 0
+            latest = 0
             for q in range(pos, pos + cover):
+                position = payable[q]
+                add_bill(position)
+                add_part(remaining[q])
+                amount += remaining[q]
                 remaining[q] = 0
-            first = bills[payable[pos]]
-            latest = max([bills[payable[q]][0] for q in range(pos, pos + cover)])
+                if issue[position] > latest:
+                    latest = issue[position]
             pos += cover
-        terms = first[1] - first[0]
+        terms = due[first] - issue[first]
         r2 = r >> 16
         if cover == 0:
             delay = r2 % (terms + 1)
@@ -1145,8 +1877,8 @@ def _settle(
         else:
             delay = terms + 1 + (r2 >> 4) % 30
         day = latest + delay
-        append((day if day < anchor_day else anchor_day, amount, allocations))
-    return payments
+        add_day(day if day < anchor_day else anchor_day)
+        add_amount(amount)
 
 
 def _build_reports(ds: Dataset) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
