@@ -18,7 +18,7 @@ import logging
 import posixpath
 import re
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -49,7 +49,14 @@ from ledgerlink.imports.schema import (
     Sheet,
     normalise_header,
 )
-from ledgerlink.imports.xlsx import MAX_COLUMNS, Cell, RawSheet, column_letters, read_workbook
+from ledgerlink.imports.xlsx import (
+    MAX_COLUMNS,
+    Cell,
+    RawSheet,
+    SheetValues,
+    column_letters,
+    read_workbook,
+)
 from ledgerlink.ledger.records import (
     Allocation,
     BillPaymentRecord,
@@ -162,7 +169,11 @@ def _parse(
             sheets, file_problems, warnings = _read_xlsx(data, max_rows, limits)
         else:
             sheets, file_problems, warnings = _read_csv_zip(data, max_rows, limits)
-        return _Validation(sheets, file_problems, warnings, max_problems).run()
+        try:
+            return _Validation(sheets, file_problems, warnings, max_problems).run()
+        finally:
+            if isinstance(sheets, SheetValues):
+                sheets.close()  # nothing more is read after an error
     except Rejected as rejected:
         return _rejected(rejected.message)
     except Exception:  # a file must never crash the caller; the log has the details
@@ -180,7 +191,7 @@ def _rejected(message: str) -> ParseResult:
 
 # Reading the two file forms into raw sheets -------------------------------------------------
 
-Sheets = dict[str, RawSheet]
+Sheets = Mapping[str, RawSheet]
 _NOT_TEMPLATE = (
     "This {what} is not the supplier information template: it has none of the {parts}. "
     "Download the template and copy your data into it."
@@ -265,7 +276,7 @@ def _read_csv_zip(
         raise Rejected(
             _NOT_TEMPLATE.format(what=".zip", parts="files " + _and([s.csv_name for s in SHEETS]))
         )
-    sheets: Sheets = {}
+    sheets: dict[str, RawSheet] = {}
     problems = []
     for sheet in SHEETS:
         entry = found.get(sheet.name)
@@ -787,8 +798,6 @@ class _Validation:
         self.problem_count += 1
 
     def run(self) -> ParseResult:
-        layouts = {sheet.name: self._layout(sheet) for sheet in SHEETS}
-        self._check_presence(layouts)
         handlers: dict[str, Callable[[_Table], None]] = {
             COMPANY.name: self._company,
             SUPPLIERS.name: self._suppliers,
@@ -796,8 +805,13 @@ class _Validation:
             PAYMENTS.name: self._payments,
             EXPENSES.name: self._expenses,
         }
+        # Each sheet is checked as soon as it is read (an .xlsx's next sheet is being read
+        # meanwhile); a sheet's checks use only the sheets before it. Which sheets are
+        # empty is judged once all are read: those problems are listed after the sheets'
+        # own structure problems, and only add to the count.
+        layouts: dict[str, _Layout | None] = {}
         for sheet in SHEETS:
-            layout = layouts[sheet.name]
+            layout = layouts[sheet.name] = self._layout(sheet)
             if layout is None or not layout.readable:
                 continue  # its problem is listed; what refers to it is not checked against it
             if layout.has_data:
@@ -806,6 +820,7 @@ class _Validation:
                 self.supplier_ids = set()
             elif sheet is BILLS:
                 self.bill_supplier = {}
+        self._check_presence(layouts)
         order = {sheet.name: i for i, sheet in enumerate(SHEETS)}
         positions = {
             (sheet.name, column.header): i
