@@ -17,6 +17,7 @@ point at is already stored); `resolve_links` catches the rest.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -805,10 +806,21 @@ def replace_source(
     started = timezone.now()
     counts: dict[str, int] = {}
     unlinked = 0
-    for data_type in DataType.ALL:
-        stored = upsert(company, source, data_type, pages.get(data_type, ()))
-        counts[data_type] = stored.upserted
-        unlinked += stored.unlinked
+    copy = connection.vendor == "postgresql"
+    # Each data type's rows are prepared (pure Python) in a background thread while the
+    # one before is written, which the database (or SQLite's C code) does without the GIL.
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-prepare")
+    try:
+        prepared = [
+            pool.submit(prepare, data_type, pages.get(data_type, ()), copy=copy)
+            for data_type in DataType.ALL
+        ]
+        for data_type, page in zip(DataType.ALL, prepared, strict=True):
+            stored = store(company, source, page.result())
+            counts[data_type] = stored.upserted
+            unlinked += stored.unlinked
+    finally:
+        pool.shutdown(cancel_futures=True)
     for data_type in reversed(DataType.ALL):
         MODEL_FOR[data_type]._default_manager.filter(
             company=company, source=source, synced_at__lt=started
