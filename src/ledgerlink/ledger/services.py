@@ -664,12 +664,13 @@ def _write_rows(
             params,
         )
     del params
+    fresh = bool(page.fresh)
     if page.allocations is None:
-        return [], False, unlinked
+        return [], fresh, unlinked
     at = shape.source_id_at
     source_ids = [row[at] for row in rows]
     stored = _ids_by_source(shape.model, company, source, source_ids)
-    return [stored[source_id] for source_id in source_ids], False, unlinked
+    return [stored[source_id] for source_id in source_ids], fresh, unlinked
 
 
 def _replace_allocations(
@@ -682,18 +683,19 @@ def _replace_allocations(
     table = m.PaymentAllocation._meta.db_table
     postgres = connection.vendor == "postgresql"
     if not fresh:  # new payments have no allocations yet
-        if postgres:
-            with connection.cursor() as cursor:
+        with connection.cursor() as cursor:
+            if postgres:
                 cursor.execute(
                     f"DELETE FROM {connection.ops.quote_name(table)} "  # noqa: S608
                     "WHERE payment_id = ANY(%s)",
                     [payment_ids],
                 )
-        else:
-            for start in range(0, len(payment_ids), _SQLITE_CHUNK):
-                m.PaymentAllocation.objects.filter(
-                    payment_id__in=payment_ids[start : start + _SQLITE_CHUNK]
-                ).delete()
+            else:  # one probe of the payment_id index per payment, without the ORM
+                cursor.executemany(
+                    f"DELETE FROM {connection.ops.quote_name(table)} "  # noqa: S608
+                    "WHERE payment_id = %s",
+                    [(pk,) for pk in payment_ids],
+                )
     if not allocations:
         return 0
     if postgres and len(allocations) > _SCAN_ABOVE:
@@ -807,6 +809,9 @@ def replace_source(
     counts: dict[str, int] = {}
     unlinked = 0
     copy = connection.vendor == "postgresql"
+    # A type the company has no records of from the source is stored without looking for
+    # existing ones (a first upload, or a type the last file did not have).
+    new = [t for t in DataType.ALL if pages.get(t) and not has_rows(company, source, t)]
     # Each data type's rows are prepared (pure Python) in a background thread while the
     # one before is written, which the database (or SQLite's C code) does without the GIL.
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-prepare")
@@ -815,8 +820,10 @@ def replace_source(
             pool.submit(prepare, data_type, pages.get(data_type, ()), copy=copy)
             for data_type in DataType.ALL
         ]
-        for data_type, page in zip(DataType.ALL, prepared, strict=True):
-            stored = store(company, source, page.result())
+        for data_type, future in zip(DataType.ALL, prepared, strict=True):
+            page = future.result()
+            page.fresh = data_type in new or None
+            stored = store(company, source, page)
             counts[data_type] = stored.upserted
             unlinked += stored.unlinked
     finally:
