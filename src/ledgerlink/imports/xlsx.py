@@ -292,6 +292,25 @@ def _relationships(
     return result
 
 
+def _inflated(data: bytes, infos: list[zipfile.ZipInfo]) -> Iterator[tuple[zipfile.ZipInfo, bytes]]:
+    """Each entry with its content, in order. The next entry is inflated in a background
+    thread while the caller checks this one (zlib works without the GIL): at most two
+    entries' contents are held at once."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="xlsx-inflate") as pool:
+        upcoming: Future[bytes] | None = None
+        try:
+            for at, info in enumerate(infos):
+                content = (upcoming or pool.submit(read_entry, data, info)).result()
+                upcoming = None
+                if at + 1 < len(infos):
+                    upcoming = pool.submit(read_entry, data, infos[at + 1])
+                yield info, content
+                del content
+        finally:
+            if upcoming is not None:  # the caller stopped early
+                upcoming.cancel()
+
+
 def read_workbook(
     data: bytes,
     wanted: Iterable[str],
@@ -370,8 +389,7 @@ def read_workbook(
     ordered = sorted(infos, key=lambda info: info.filename not in string_parts)
     scans: dict[str, SheetScan] = {}  # sheet name (or part name) -> scan
     string_lengths: list[int] = []
-    for info in ordered:
-        content = read_entry(data, info)
+    for info, content in _inflated(data, ordered):
         if info.filename.casefold().endswith(_BINARY_PARTS):
             continue
         check_xml_part(info.filename, content)
