@@ -16,7 +16,7 @@ point at is already stored); `resolve_links` catches the rest.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -792,6 +792,31 @@ def resolve_links(company: Company, source: str, *, since: datetime | None = Non
         )
 
 
+def _prepared(pages: dict[str, Sequence[LedgerInput]], *, copy: bool) -> Iterator[Prepared]:
+    """Each data type's page (`DataType.ALL` order), prepared for `store`.
+
+    With `copy` (PostgreSQL) they are prepared in a background thread, ahead of the caller
+    storing the one before: the client waits for the server without holding the GIL.
+    SQLite's inserts are this process's own work, the GIL taken back after every row, so
+    there they are prepared one by one as asked for.
+    """
+    if not copy:
+        for data_type in DataType.ALL:
+            yield prepare(data_type, pages.get(data_type, ()), copy=False)
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-prepare") as pool:
+        futures = [
+            pool.submit(prepare, data_type, pages.get(data_type, ()), copy=True)
+            for data_type in DataType.ALL
+        ]
+        try:
+            for future in futures:
+                yield future.result()
+        finally:  # the caller stopped (an error storing a page): prepare nothing more
+            for future in futures:
+                future.cancel()
+
+
 @transaction.atomic
 def replace_source(
     company: Company, source: str, pages: dict[str, Sequence[LedgerInput]]
@@ -812,22 +837,11 @@ def replace_source(
     # A type the company has no records of from the source is stored without looking for
     # existing ones (a first upload, or a type the last file did not have).
     new = [t for t in DataType.ALL if pages.get(t) and not has_rows(company, source, t)]
-    # Each data type's rows are prepared (pure Python) in a background thread while the
-    # one before is written, which the database (or SQLite's C code) does without the GIL.
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-prepare")
-    try:
-        prepared = [
-            pool.submit(prepare, data_type, pages.get(data_type, ()), copy=copy)
-            for data_type in DataType.ALL
-        ]
-        for data_type, future in zip(DataType.ALL, prepared, strict=True):
-            page = future.result()
-            page.fresh = data_type in new or None
-            stored = store(company, source, page)
-            counts[data_type] = stored.upserted
-            unlinked += stored.unlinked
-    finally:
-        pool.shutdown(cancel_futures=True)
+    for data_type, page in zip(DataType.ALL, _prepared(pages, copy=copy), strict=True):
+        page.fresh = data_type in new or None
+        stored = store(company, source, page)
+        counts[data_type] = stored.upserted
+        unlinked += stored.unlinked
     for data_type in reversed(DataType.ALL):
         MODEL_FOR[data_type]._default_manager.filter(
             company=company, source=source, synced_at__lt=started
