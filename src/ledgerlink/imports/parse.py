@@ -773,7 +773,7 @@ class _Validation:
         self.supplier_ids: set[str] | None = None
         # The Bills sheet, for the Payments checks: each bill ID's row (None: the sheet is
         # unreadable, so nothing is checked against it), and by row its supplier, currency
-        # and total (None when bad or negative: a bad total is its bill's problem only).
+        # and total (None when bad; a bad or negative total is its bill's problem only).
         self.bill_row: dict[str, int] | None = None
         self.bill_supplier: list[Any] = []
         self.bill_currency: list[Any] = []
@@ -1252,7 +1252,7 @@ class _Validation:
         self.bill_row = first
         self.bill_supplier = values["supplier_source_id"]
         self.bill_currency = values["currency"]
-        self.bill_total = totals  # negative totals: see the Payments checks
+        self.bill_total = totals  # the Payments checks skip negative ones
         self.records[DataType.BILLS] = self._records(table, BillRecord)
 
     def _payments(self, table: _Table) -> None:
