@@ -20,6 +20,7 @@ from .helpers import (
     sheet_part,
     template,
     triples,
+    valid_rows,
     xlsx,
 )
 
@@ -393,3 +394,18 @@ def test_far_cells_before_the_last_row_are_found(cell, message):
         assert [p.message for p in found.problems] == [message]
     else:  # a column Z far right of the template's columns is only read (and ignored)
         assert not any("columns" in p.message or "rows of" in p.message for p in found.problems)
+
+
+def test_a_sheet_the_reader_cannot_read_rejects_the_file_after_the_sheets_before_it():
+    """Sheets are read in the background while the ones before are checked: a reading error
+    in a later sheet still rejects the whole file with that one message."""
+    rows = valid_rows()
+    rows["Bills"][0][6] = "abc"  # a problem on a sheet checked before Payments is read
+    data = xlsx(rows)
+    part = sheet_part(data, "Payments")
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        broken = archive.read(part).replace(b"</sheetData>", b"")
+    assert only_message(rezip(data, replace={part: broken})) == (
+        "The workbook could not be read (XmlError): open it in Excel, save it as an Excel "
+        "Workbook (.xlsx) and upload the new copy."
+    )

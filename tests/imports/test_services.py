@@ -1,5 +1,6 @@
 """Importing into the ledger: all or nothing, re-upload replaces, tenants stay apart."""
 
+import gc
 from datetime import date
 from decimal import Decimal
 
@@ -267,3 +268,42 @@ def test_summary(tenant):
     )
     bad = import_template(tenant.company, template(), "b.xlsx")
     assert bad.summary == "Nothing was imported: the file has 1 problem."
+
+
+def test_the_garbage_collector_stays_paused_from_reading_to_storing(tenant, monkeypatch):
+    """Reading and storing 100,000s of records makes no reference cycles: a collection in
+    between (locking the company, say) would scan every record once."""
+    from ledgerlink.imports import services
+
+    collections = []
+    marks = {}
+
+    def record_collection(phase, info):
+        if phase == "start":
+            collections.append(info["generation"])
+
+    def parse_upload(*args, **kwargs):
+        parsed = real_parse(*args, **kwargs)
+        marks["read"] = len(collections)
+        return parsed
+
+    def replace_source(*args, **kwargs):
+        marks["storing"] = len(collections)
+        return real_replace(*args, **kwargs)
+
+    real_parse, real_replace = services.parse_upload, services.replace_source
+    monkeypatch.setattr(services, "parse_upload", parse_upload)
+    monkeypatch.setattr(services, "replace_source", replace_source)
+    data = xlsx()
+    threshold = gc.get_threshold()
+    gc.set_threshold(1)  # any allocation while it runs starts a collection
+    gc.callbacks.append(record_collection)
+    try:
+        result = import_template(tenant.company, data, "Suppliers 2024.xlsx")
+        gc.collect()
+    finally:
+        gc.callbacks.remove(record_collection)
+        gc.set_threshold(*threshold)
+    assert result.ok
+    assert marks["read"] == marks["storing"]
+    assert gc.isenabled()

@@ -18,7 +18,7 @@ import logging
 import posixpath
 import re
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -49,7 +49,14 @@ from ledgerlink.imports.schema import (
     Sheet,
     normalise_header,
 )
-from ledgerlink.imports.xlsx import MAX_COLUMNS, Cell, RawSheet, column_letters, read_workbook
+from ledgerlink.imports.xlsx import (
+    MAX_COLUMNS,
+    Cell,
+    RawSheet,
+    SheetValues,
+    column_letters,
+    read_workbook,
+)
 from ledgerlink.ledger.records import (
     Allocation,
     BillPaymentRecord,
@@ -162,7 +169,11 @@ def _parse(
             sheets, file_problems, warnings = _read_xlsx(data, max_rows, limits)
         else:
             sheets, file_problems, warnings = _read_csv_zip(data, max_rows, limits)
-        return _Validation(sheets, file_problems, warnings, max_problems).run()
+        try:
+            return _Validation(sheets, file_problems, warnings, max_problems).run()
+        finally:
+            if isinstance(sheets, SheetValues):
+                sheets.close()  # nothing more is read after an error
     except Rejected as rejected:
         return _rejected(rejected.message)
     except Exception:  # a file must never crash the caller; the log has the details
@@ -180,7 +191,7 @@ def _rejected(message: str) -> ParseResult:
 
 # Reading the two file forms into raw sheets -------------------------------------------------
 
-Sheets = dict[str, RawSheet]
+Sheets = Mapping[str, RawSheet]
 _NOT_TEMPLATE = (
     "This {what} is not the supplier information template: it has none of the {parts}. "
     "Download the template and copy your data into it."
@@ -265,7 +276,7 @@ def _read_csv_zip(
         raise Rejected(
             _NOT_TEMPLATE.format(what=".zip", parts="files " + _and([s.csv_name for s in SHEETS]))
         )
-    sheets: Sheets = {}
+    sheets: dict[str, RawSheet] = {}
     problems = []
     for sheet in SHEETS:
         entry = found.get(sheet.name)
@@ -652,9 +663,14 @@ def _fast_values(column: Column, cells: Sequence[Cell]) -> list[Any]:
         ]
     if kind == Kind.AMOUNT:
         money_limit = _MONEY_FLOAT_LIMIT
+        # A float's shortest repr has at most 4 decimals exactly when round(v, 4) == v;
+        # below 1e-4 it is written with an exponent, and goes the long way.
         return [
-            Decimal(repr(v))
-            if v.__class__ is float and -money_limit < v < money_limit and round(v, 4) == v
+            Decimal(r)
+            if v.__class__ is float
+            and -money_limit < v < money_limit
+            and len(r := repr(v)) - r.find(".") <= 5
+            and "e" not in r
             else Decimal(v)
             if v.__class__ is str and _FAST_MONEY(v)
             else _UNSET
@@ -755,9 +771,13 @@ class _Validation:
         self.records: dict[str, list[Any]] = {t: [] for t in TEMPLATE_TYPES}
         self.base: str | None = None
         self.supplier_ids: set[str] | None = None
-        self.bill_supplier: dict[str, Any] | None = None
-        self.bill_currency: dict[str, Any] = {}
-        self.bill_total: dict[str, Any] = {}
+        # The Bills sheet, for the Payments checks: each bill ID's row (None: the sheet is
+        # unreadable, so nothing is checked against it), and by row its supplier, currency
+        # and total (None when bad; a bad or negative total is its bill's problem only).
+        self.bill_row: dict[str, int] | None = None
+        self.bill_supplier: list[Any] = []
+        self.bill_currency: list[Any] = []
+        self.bill_total: list[Any] = []
 
     # -- collecting --
 
@@ -787,8 +807,6 @@ class _Validation:
         self.problem_count += 1
 
     def run(self) -> ParseResult:
-        layouts = {sheet.name: self._layout(sheet) for sheet in SHEETS}
-        self._check_presence(layouts)
         handlers: dict[str, Callable[[_Table], None]] = {
             COMPANY.name: self._company,
             SUPPLIERS.name: self._suppliers,
@@ -796,8 +814,13 @@ class _Validation:
             PAYMENTS.name: self._payments,
             EXPENSES.name: self._expenses,
         }
+        # Each sheet is checked as soon as it is read (an .xlsx's next sheet is being read
+        # meanwhile); a sheet's checks use only the sheets before it. Which sheets are
+        # empty is judged once all are read: those problems are listed after the sheets'
+        # own structure problems, and only add to the count.
+        layouts: dict[str, _Layout | None] = {}
         for sheet in SHEETS:
-            layout = layouts[sheet.name]
+            layout = layouts[sheet.name] = self._layout(sheet)
             if layout is None or not layout.readable:
                 continue  # its problem is listed; what refers to it is not checked against it
             if layout.has_data:
@@ -805,7 +828,8 @@ class _Validation:
             elif sheet is SUPPLIERS:
                 self.supplier_ids = set()
             elif sheet is BILLS:
-                self.bill_supplier = {}
+                self.bill_row = {}
+        self._check_presence(layouts)
         order = {sheet.name: i for i, sheet in enumerate(SHEETS)}
         positions = {
             (sheet.name, column.header): i
@@ -1017,9 +1041,11 @@ class _Validation:
                 self.problem(
                     table, index, column.key, "", _FORMULA_MESSAGE.format(column.header), "formula"
                 )
-            if _UNSET in values:
+            # (By identity: comparing a Decimal with another type for `in` is slow.)
+            unset = [i for i, value in enumerate(values) if value is _UNSET]
+            if unset:
                 convert = _converter(column)
-                for index in [i for i, value in enumerate(values) if value is _UNSET]:
+                for index in unset:
                     try:
                         values[index] = convert(cells[index])
                     except _Bad as bad:
@@ -1223,12 +1249,10 @@ class _Validation:
             status or ("paid" if due == 0 else "open" if due == total else "partially_paid")
             for status, due, total in zip(values["status"], dues, totals, strict=True)
         ]
-        self.bill_supplier = {i: values["supplier_source_id"][x] for i, x in first.items()}
-        self.bill_currency = {i: values["currency"][x] for i, x in first.items()}
-        self.bill_total = {  # a bad (negative) total is its bill's problem only
-            i: totals[x] if totals[x] is not None and totals[x] >= 0 else None
-            for i, x in first.items()
-        }
+        self.bill_row = first
+        self.bill_supplier = values["supplier_source_id"]
+        self.bill_currency = values["currency"]
+        self.bill_total = totals  # the Payments checks skip negative ones
         self.records[DataType.BILLS] = self._records(table, BillRecord)
 
     def _payments(self, table: _Table) -> None:
@@ -1251,16 +1275,23 @@ class _Validation:
                 )
                 amounts[index] = None
         first_row: dict[str, int] = {}  # payment id -> index of its first row
-        part_row: dict[tuple[str, str], int] = {}  # (payment id, bill id or "") -> index
+        more_rows: dict[str, list[int]] = {}  # payment id -> its other rows, if any
+        # (payment id, bill id or "") -> index, for payments of several rows.
+        part_row: dict[tuple[str, str], int] = {}
         allocated: dict[str, Decimal] = {}
         overpaid: set[str] = set()
-        bill_supplier = self.bill_supplier
-        bill_currency, bill_total = self.bill_currency, self.bill_total
+        bill_row = self.bill_row
+        bill_supplier, bill_currency, bill_total = (
+            self.bill_supplier,
+            self.bill_currency,
+            self.bill_total,
+        )
         numbers = table.numbers
+        bills = values["bill_source_id"]
         columns = zip(
             values["source_id"],
             values["supplier_source_id"],
-            values["bill_source_id"],
+            bills,
             amounts,
             values["currency"],
             strict=True,
@@ -1271,30 +1302,36 @@ class _Validation:
             first = first_row.setdefault(payment_id, index)
             if first != index:
                 self._same_payment(table, index, payment_id, first)
-            if bill_id is None:
+                more = more_rows.get(payment_id)
+                if more is None:  # the payment's second row: its first one's part too
+                    more = more_rows[payment_id] = []
+                    if bills[first] is not None:
+                        part_row[payment_id, bills[first]] = first
+                more.append(index)
+                if bill_id is None:
+                    continue
+                earlier = part_row.setdefault((payment_id, bill_id), index)
+                if earlier != index:
+                    self.problem(
+                        table,
+                        index,
+                        "bill_source_id",
+                        bill_id,
+                        (
+                            f"Payment {shown(payment_id)} is already allocated to bill "
+                            f"{shown(bill_id)} on row {numbers[earlier]}: put each bill once "
+                            "per payment"
+                            if bill_id
+                            else f"Payment {shown(payment_id)} already has an unallocated row "
+                            f"(row {numbers[earlier]}): put the unallocated part on one row"
+                        ),
+                        "parts",
+                    )
+                    continue
+            if not bill_id or bill_row is None:
                 continue
-            earlier = part_row.setdefault((payment_id, bill_id), index)
-            if earlier != index:
-                self.problem(
-                    table,
-                    index,
-                    "bill_source_id",
-                    bill_id,
-                    (
-                        f"Payment {shown(payment_id)} is already allocated to bill "
-                        f"{shown(bill_id)} on row {numbers[earlier]}: put each bill once per "
-                        "payment"
-                        if bill_id
-                        else f"Payment {shown(payment_id)} already has an unallocated row (row "
-                        f"{numbers[earlier]}): put the unallocated part on one row"
-                    ),
-                    "parts",
-                )
-                continue
-            if not bill_id or bill_supplier is None:
-                continue
-            owner = bill_supplier.get(bill_id, _UNSET)
-            if owner is _UNSET:
+            row = bill_row.get(bill_id)
+            if row is None:
                 self.problem(
                     table,
                     index,
@@ -1307,7 +1344,7 @@ class _Validation:
                     ),
                     "bill",
                 )
-            elif supplier and owner and supplier != owner:
+            elif supplier and (owner := bill_supplier[row]) and supplier != owner:
                 self.problem(
                     table,
                     index,
@@ -1319,7 +1356,7 @@ class _Validation:
                     ),
                     "owner",
                 )
-            elif currency and bill_currency[bill_id] and currency != bill_currency[bill_id]:
+            elif currency and (theirs := bill_currency[row]) and currency != theirs:
                 self.problem(
                     table,
                     index,
@@ -1327,11 +1364,11 @@ class _Validation:
                     currency,
                     (
                         f"Currency {currency} differs from the currency of bill {shown(bill_id)} "
-                        f"({bill_currency[bill_id]}): record the payment in the bill's currency"
+                        f"({theirs}): record the payment in the bill's currency"
                     ),
                     "bill-currency",
                 )
-            elif amount is not None and (total := bill_total[bill_id]) is not None:
+            elif amount is not None and (total := bill_total[row]) is not None and total >= 0:
                 paid = allocated[bill_id] = allocated.get(bill_id, _ZERO) + amount
                 if paid > total and bill_id not in overpaid:
                     overpaid.add(bill_id)
@@ -1350,21 +1387,7 @@ class _Validation:
         if self.problem_count:
             return
         # A valid sheet: each payment is the sum of its rows; rows with a bill allocate.
-        sums: dict[str, Decimal] = {}
-        allocations: dict[str, list[Allocation]] = {}
-        references: dict[str, str] = {}
-        for payment_id, bill_id, amount, reference in zip(
-            values["source_id"],
-            values["bill_source_id"],
-            amounts,
-            values["reference"],
-            strict=True,
-        ):
-            sums[payment_id] = sums.get(payment_id, _ZERO) + amount
-            if bill_id:
-                allocations.setdefault(payment_id, []).append(Allocation(bill_id, amount))
-            if reference and payment_id not in references:
-                references[payment_id] = reference
+        references = values["reference"]
         dates, currencies, suppliers = (
             values["payment_date"],
             values["currency"],
@@ -1375,22 +1398,35 @@ class _Validation:
             values["method_raw"],
             values["payment_account_name"],
         )
-        self.records[DataType.BILL_PAYMENTS] = [
-            BillPaymentRecord(  # positional, in the record's field order
-                payment_id,
-                dates[first],
-                currencies[first],
-                sums[payment_id],
-                suppliers[first],
-                rates[first],
-                methods[first],
-                "",
-                accounts[first],
-                references.get(payment_id, ""),
-                allocations.get(payment_id, []),
+        records = []
+        for payment_id, first in first_row.items():
+            more = more_rows.get(payment_id)
+            if more is None:  # most payments: one row
+                bill_id = bills[first]
+                total = amounts[first]
+                allocations = [Allocation(bill_id, total)] if bill_id else []
+                reference = references[first]
+            else:
+                parts = [first, *more]
+                total = sum([amounts[i] for i in parts], _ZERO)
+                allocations = [Allocation(bills[i], amounts[i]) for i in parts if bills[i]]
+                reference = next((references[i] for i in parts if references[i]), "")
+            records.append(
+                BillPaymentRecord(  # positional, in the record's field order
+                    payment_id,
+                    dates[first],
+                    currencies[first],
+                    total,
+                    suppliers[first],
+                    rates[first],
+                    methods[first],
+                    "",
+                    accounts[first],
+                    reference,
+                    allocations,
+                )
             )
-            for payment_id, first in first_row.items()
-        ]
+        self.records[DataType.BILL_PAYMENTS] = records
 
     def _same_payment(self, table: _Table, index: int, payment_id: str, first: int) -> None:
         sheet = table.layout.sheet

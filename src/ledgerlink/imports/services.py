@@ -72,6 +72,25 @@ def import_template(
     `company` must already be resolved within the caller's organisation: nothing outside
     it is read or written.
     """
+    # Hundreds of thousands of rows and no reference cycles: the cyclic garbage collector
+    # would only scan them over and over. It stays paused until the records are gone (had
+    # it resumed between reading and storing, it would scan every one of them once).
+    with gc_paused():
+        return _import_template(
+            company, data, filename, actor, actor_kind, request, max_bytes, max_rows
+        )
+
+
+def _import_template(
+    company: Company,
+    data: bytes,
+    filename: str,
+    actor: User | None,
+    actor_kind: str,
+    request: HttpRequest | None,
+    max_bytes: int,
+    max_rows: int,
+) -> ImportResult:
     name = safe_filename(filename)
     parsed = parse_upload(data, filename, max_bytes=max_bytes, max_rows=max_rows)
     counts = dict.fromkeys(TEMPLATE_TYPES, 0)
@@ -79,10 +98,7 @@ def import_template(
         # One import per company at a time: a second upload waits for the first to finish.
         Company.objects.select_for_update().filter(pk=company.pk).exists()
         if parsed.ok:
-            # Hundreds of thousands of rows and no reference cycles: the cyclic garbage
-            # collector would only slow the write down by a third.
-            with gc_paused():
-                stored = replace_source(company, SOURCE, dict(parsed.records))
+            stored = replace_source(company, SOURCE, dict(parsed.records))
             counts = {t: stored.get(t, 0) for t in TEMPLATE_TYPES}
             Company.objects.filter(pk=company.pk).update(
                 provision_status=ProvisionStatus.DATA_AVAILABLE, last_synced_at=timezone.now()

@@ -5,7 +5,8 @@ through defusedxml ([Content_Types].xml, the workbook and its relationships), th
 part is inflated by our byte-counting reader and checked (UTF-8, no DTD); the worksheets
 we will read are scanned for their real used area (so a sparse sheet cannot make the
 reader allocate billions of cells), their row count and their formula cells; shared
-strings are checked for amplification. Only then does python-calamine read the values.
+strings are checked for amplification. Only then does python-calamine read the values, in
+a background thread, one sheet after the other while the caller validates the ones read.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import io
 import posixpath
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import zip_longest
 from typing import Any
@@ -261,7 +263,7 @@ def shared_string_lengths(xml: bytes) -> list[int]:
 
 @dataclass(slots=True)
 class Workbook:
-    sheets: dict[str, RawSheet]
+    sheets: SheetValues
     troubles: list[SheetTrouble]
     sheet_names: list[str]
 
@@ -288,6 +290,25 @@ def _relationships(
         )
         result.append((rel.get("Id", ""), rel.get("Type", ""), resolved))
     return result
+
+
+def _inflated(data: bytes, infos: list[zipfile.ZipInfo]) -> Iterator[tuple[zipfile.ZipInfo, bytes]]:
+    """Each entry with its content, in order. The next entry is inflated in a background
+    thread while the caller checks this one (zlib works without the GIL): at most two
+    entries' contents are held at once."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="xlsx-inflate") as pool:
+        upcoming: Future[bytes] | None = None
+        try:
+            for at, info in enumerate(infos):
+                content = (upcoming or pool.submit(read_entry, data, info)).result()
+                upcoming = None
+                if at + 1 < len(infos):
+                    upcoming = pool.submit(read_entry, data, infos[at + 1])
+                yield info, content
+                del content
+        finally:
+            if upcoming is not None:  # the caller stopped early
+                upcoming.cancel()
 
 
 def read_workbook(
@@ -368,8 +389,7 @@ def read_workbook(
     ordered = sorted(infos, key=lambda info: info.filename not in string_parts)
     scans: dict[str, SheetScan] = {}  # sheet name (or part name) -> scan
     string_lengths: list[int] = []
-    for info in ordered:
-        content = read_entry(data, info)
+    for info, content in _inflated(data, ordered):
         if info.filename.casefold().endswith(_BINARY_PARTS):
             continue
         check_xml_part(info.filename, content)
@@ -407,33 +427,84 @@ def read_workbook(
         else:
             readable.append(canonical)
 
-    sheets: dict[str, RawSheet] = {}
-    if readable:
-        sheets = _read_values(data, {c: chosen[c] for c in readable}, scans, max_rows)
+    # Read in the order asked for (the order the sheets are validated in).
+    readable.sort(key=list(wanted_keys.values()).index)
+    sheets = SheetValues(data, {c: chosen[c] for c in readable}, scans, max_rows)
     return Workbook(sheets=sheets, troubles=troubles, sheet_names=sheet_names)
 
 
-def _read_values(
-    data: bytes, chosen: dict[str, str], scans: dict[str, SheetScan], max_rows: int
-) -> dict[str, RawSheet]:
+class SheetValues(Mapping[str, RawSheet]):
+    """The readable sheets' values, read by python-calamine in one background thread.
+
+    Sheets are read in the order given, each as soon as the one before it is done, and a
+    lookup waits for its sheet: validating one sheet overlaps parsing the next (calamine
+    parses without holding the GIL). The workbook is opened, read and closed in that one
+    thread, after every safety check has passed. A reading error is raised, as `Rejected`,
+    by the lookup of the sheet it concerns (every sheet's, when the workbook cannot be
+    opened). `close()` stops reading what nobody has asked for yet.
+    """
+
+    def __init__(
+        self, data: bytes, chosen: dict[str, str], scans: dict[str, SheetScan], max_rows: int
+    ) -> None:
+        self._sheets: dict[str, Future[RawSheet]] = {}
+        if not chosen:
+            return
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xlsx-read")
+        book = pool.submit(_open_book, data)
+        for canonical, name in chosen.items():
+            self._sheets[canonical] = pool.submit(
+                _read_sheet, book, canonical, name, scans, max_rows
+            )
+        pool.submit(_close_book, book)
+        pool.shutdown(wait=False)  # nothing more to do: the thread ends after the last task
+
+    def __getitem__(self, key: str) -> RawSheet:
+        return self._sheets[key].result()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._sheets)
+
+    def __len__(self) -> int:
+        return len(self._sheets)
+
+    def close(self) -> None:
+        for future in self._sheets.values():
+            future.cancel()
+
+
+def _unreadable(error: Exception) -> Rejected:
+    return Rejected(
+        "The workbook could not be read "
+        f"({type(error).__name__}): open it in Excel, save it as an Excel Workbook "
+        "(.xlsx) and upload the new copy."
+    )
+
+
+def _open_book(data: bytes) -> Any:
     from python_calamine import CalamineWorkbook
 
-    sheets: dict[str, RawSheet] = {}
     try:
-        with CalamineWorkbook.from_filelike(io.BytesIO(data)) as book:
-            for canonical, name in chosen.items():
-                rows = book.get_sheet_by_name(name).to_python(
-                    skip_empty_area=False, nrows=max_rows + 2
-                )
-                scan = scans[canonical]
-                sheets[canonical] = RawSheet(canonical, rows, scan.formulas, scan.unplaced_formulas)
+        return CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as error:  # the reader's errors (or any other) are the file's fault
-        raise Rejected(
-            "The workbook could not be read "
-            f"({type(error).__name__}): open it in Excel, save it as an Excel Workbook "
-            "(.xlsx) and upload the new copy."
-        ) from error
-    return sheets
+        raise _unreadable(error) from error
+
+
+def _read_sheet(
+    book: Future[Any], canonical: str, name: str, scans: dict[str, SheetScan], max_rows: int
+) -> RawSheet:
+    opened = book.result()
+    try:
+        rows = opened.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=max_rows + 2)
+    except Exception as error:  # the reader's errors (or any other) are the file's fault
+        raise _unreadable(error) from error
+    scan = scans[canonical]
+    return RawSheet(canonical, rows, scan.formulas, scan.unplaced_formulas)
+
+
+def _close_book(book: Future[Any]) -> None:
+    if book.exception() is None:
+        book.result().close()
 
 
 def _macro() -> Rejected:

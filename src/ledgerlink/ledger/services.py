@@ -16,7 +16,8 @@ point at is already stored); `resolve_links` catches the rest.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -663,12 +664,13 @@ def _write_rows(
             params,
         )
     del params
+    fresh = bool(page.fresh)
     if page.allocations is None:
-        return [], False, unlinked
+        return [], fresh, unlinked
     at = shape.source_id_at
     source_ids = [row[at] for row in rows]
     stored = _ids_by_source(shape.model, company, source, source_ids)
-    return [stored[source_id] for source_id in source_ids], False, unlinked
+    return [stored[source_id] for source_id in source_ids], fresh, unlinked
 
 
 def _replace_allocations(
@@ -681,18 +683,19 @@ def _replace_allocations(
     table = m.PaymentAllocation._meta.db_table
     postgres = connection.vendor == "postgresql"
     if not fresh:  # new payments have no allocations yet
-        if postgres:
-            with connection.cursor() as cursor:
+        with connection.cursor() as cursor:
+            if postgres:
                 cursor.execute(
                     f"DELETE FROM {connection.ops.quote_name(table)} "  # noqa: S608
                     "WHERE payment_id = ANY(%s)",
                     [payment_ids],
                 )
-        else:
-            for start in range(0, len(payment_ids), _SQLITE_CHUNK):
-                m.PaymentAllocation.objects.filter(
-                    payment_id__in=payment_ids[start : start + _SQLITE_CHUNK]
-                ).delete()
+            else:  # one probe of the payment_id index per payment, without the ORM
+                cursor.executemany(
+                    f"DELETE FROM {connection.ops.quote_name(table)} "  # noqa: S608
+                    "WHERE payment_id = %s",
+                    [(pk,) for pk in payment_ids],
+                )
     if not allocations:
         return 0
     if postgres and len(allocations) > _SCAN_ABOVE:
@@ -785,6 +788,31 @@ def resolve_links(company: Company, source: str, *, since: datetime | None = Non
         )
 
 
+def _prepared(pages: dict[str, Sequence[LedgerInput]], *, copy: bool) -> Iterator[Prepared]:
+    """Each data type's page (`DataType.ALL` order), prepared for `store`.
+
+    With `copy` (PostgreSQL) they are prepared in a background thread, ahead of the caller
+    storing the one before: the client waits for the server without holding the GIL.
+    SQLite's inserts are this process's own work, the GIL taken back after every row, so
+    there they are prepared one by one as asked for.
+    """
+    if not copy:
+        for data_type in DataType.ALL:
+            yield prepare(data_type, pages.get(data_type, ()), copy=False)
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-prepare") as pool:
+        futures = [
+            pool.submit(prepare, data_type, pages.get(data_type, ()), copy=True)
+            for data_type in DataType.ALL
+        ]
+        try:
+            for future in futures:
+                yield future.result()
+        finally:  # the caller stopped (an error storing a page): prepare nothing more
+            for future in futures:
+                future.cancel()
+
+
 @transaction.atomic
 def replace_source(
     company: Company, source: str, pages: dict[str, Sequence[LedgerInput]]
@@ -800,13 +828,26 @@ def replace_source(
     Company.objects.select_for_update().filter(pk=company.pk).exists()
     started = timezone.now()
     counts: dict[str, int] = {}
-    for data_type in DataType.ALL:
-        counts[data_type] = upsert(company, source, data_type, pages.get(data_type, ())).upserted
+    unlinked = 0
+    copy = connection.vendor == "postgresql"
+    # A type the company has no records of from the source is stored without looking for
+    # existing ones (a first upload, or a type the last file did not have).
+    new = [t for t in DataType.ALL if pages.get(t) and not has_rows(company, source, t)]
+    for data_type, page in zip(DataType.ALL, _prepared(pages, copy=copy), strict=True):
+        page.fresh = data_type in new or None
+        stored = store(company, source, page)
+        counts[data_type] = stored.upserted
+        unlinked += stored.unlinked
     delete_stale(company, source, started)
-    if sum(counts.values()) > STATISTICS_AFTER:
-        # Planned with the statistics from before the load, the link joins go quadratic.
-        refresh_statistics()
-    resolve_links(company, source)
+    # Every record the source keeps was just written with its links resolved as it was
+    # stored (suppliers before what names them, bills before allocations), so the joins can
+    # only find links stored without their target: skip them (and the statistics refresh
+    # they need) when there is none, as for a valid template.
+    if unlinked:
+        if sum(counts.values()) > STATISTICS_AFTER:
+            # Planned with the statistics from before the load, the link joins go quadratic.
+            refresh_statistics()
+        resolve_links(company, source)
     return counts
 
 
