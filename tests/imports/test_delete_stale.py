@@ -1,4 +1,4 @@
-"""`ledger.services.delete_stale`: what a source no longer has goes, links to it are cleared."""
+"""Links when records go or change: stale records go set-based, links follow the supplier named."""
 
 from datetime import date
 from decimal import Decimal
@@ -78,3 +78,24 @@ def test_stale_records_go_and_links_to_them_are_cleared(tenant, other_tenant):
     assert (
         ledger.PaymentAllocation.objects.filter(payment__company=other_tenant.company).count() == 1
     )
+
+
+def test_a_record_naming_another_supplier_or_none_loses_its_old_link(tenant, other_tenant):
+    from ledgerlink.ledger.records import ExpenseRecord
+
+    def expense(supplier):
+        return ExpenseRecord("E1", date(2024, 1, 3), "GBP", Decimal(5), supplier_source_id=supplier)
+
+    for company in (tenant.company, other_tenant.company):
+        services.upsert(company, "template", DataType.SUPPLIERS, [SupplierRecord("S1", "One")])
+        services.upsert(company, "template", DataType.EXPENSES, [expense("S1")])
+        services.upsert(company, "template", DataType.BILLS, [_bill("B1", "S1")])
+    services.upsert(tenant.company, "template", DataType.EXPENSES, [expense("")])
+    services.upsert(tenant.company, "template", DataType.BILLS, [_bill("B1", "S-NEW")])
+    assert ledger.Expense.objects.get(company=tenant.company).supplier_id is None
+    assert ledger.Bill.objects.get(company=tenant.company).supplier_id is None
+    # The same supplier again keeps the link; the other organisation's records are untouched.
+    services.upsert(other_tenant.company, "template", DataType.BILLS, [_bill("B1", "S1")])
+    s1 = ledger.Supplier.objects.get(company=other_tenant.company).pk
+    assert ledger.Bill.objects.get(company=other_tenant.company).supplier_id == s1
+    assert ledger.Expense.objects.get(company=other_tenant.company).supplier_id == s1

@@ -551,9 +551,14 @@ def _probe(
 
 
 def _keep_link(table: str) -> str:
-    """The update of a resolved link: a link that cannot be resolved yet stays as it was."""
-    quote = connection.ops.quote_name
-    return f"supplier_id = COALESCE(EXCLUDED.supplier_id, {quote(table)}.supplier_id)"
+    """The update of a resolved link: a link that cannot be resolved yet stays as it was
+    while the record names the same supplier; naming another one (or none) drops it."""
+    stored = connection.ops.quote_name(table)
+    return (
+        f"supplier_id = CASE WHEN EXCLUDED.supplier_source_id = {stored}.supplier_source_id "
+        f"THEN COALESCE(EXCLUDED.supplier_id, {stored}.supplier_id) "
+        "ELSE EXCLUDED.supplier_id END"
+    )
 
 
 def _write_copy(
