@@ -520,12 +520,6 @@ def _known_day(value: Any) -> bool:
     return value in _GOOD_DAYS or (type(value) is str and _is_day(value))
 
 
-def _stamp(value: Any) -> str | None:
-    if type(value) is str and MOMENT_TEXT(value) and value[:10] in _GOOD_DAYS:
-        return value
-    return _moment(value)
-
-
 def _code(value: Any) -> str:
     code = _CODES.get(value)
     if code is None:
@@ -566,9 +560,11 @@ def _line_json(description: str, account: str, amount: str, tax: str) -> str:
     )
 
 
-# The hot three below inline the checks above (a call costs as much as a check). Calling a
-# method of a value that is not text raises AttributeError, a regex match of it TypeError:
-# both send the record the slow way, like `_Unusual`.
+# The hot three below inline the checks above (a call costs as much as a check), calling
+# them only when a value is not one already seen (a known day, currency code or rate).
+# Calling a method of a value that is not text raises AttributeError, a regex match of it
+# or a lookup of an unhashable value TypeError: all send the record the slow way, like
+# `_Unusual`.
 
 
 def _bill_row(raw: dict[str, Any]) -> list[Any]:
@@ -579,11 +575,11 @@ def _bill_row(raw: dict[str, Any]) -> list[Any]:
         raise _Unusual
     issue = get("issueDate")
     due_date = get("dueDate")
-    if not _known_day(issue):
+    if issue not in _GOOD_DAYS and not _known_day(issue):
         raise _Unusual
     if due_date == "" or due_date is None:
         due_date = None
-    elif not _known_day(due_date):
+    elif due_date not in _GOOD_DAYS and not _known_day(due_date):
         raise _Unusual
     total = get("total")
     due = get("amountDue")
@@ -630,19 +626,24 @@ def _bill_row(raw: dict[str, Any]) -> list[Any]:
         lines_json = "[]"
     else:
         raise _Unusual
+    currency = get("currency")
+    rate = get("fxRate")
+    stamp = get("updatedAt")
+    if not (type(stamp) is str and MOMENT_TEXT(stamp) and stamp[:10] in _GOOD_DAYS):
+        stamp = _moment(stamp)
     return [
         source_id,
         supplier,
         issue,
         due_date,
-        _code(get("currency")),
+        _CODES.get(currency) or _code(currency),
         total,
         due,
         ledger_status,
-        _rate_text(get("fxRate")),
+        _RATES.get(rate) or _rate_text(rate),
         "" if number is None else number.strip()[:200],
         lines_json,
-        _stamp(get("updatedAt")),
+        stamp,
     ]
 
 
@@ -653,7 +654,7 @@ def _payment_row(raw: dict[str, Any]) -> list[Any]:
         raise _Unusual
     day = get("date")
     amount = get("amount")
-    if not _known_day(day) or not MONEY_TEXT(amount):
+    if (day not in _GOOD_DAYS and not _known_day(day)) or not MONEY_TEXT(amount):
         raise _Unusual
     supplier = get("supplierId")
     account = get("paidFromAccountId")
@@ -674,19 +675,24 @@ def _payment_row(raw: dict[str, Any]) -> list[Any]:
             settled.append((bill, part, None))
     method = get("paymentMethod")
     reference = get("reference")
+    currency = get("currency")
+    rate = get("fxRate")
+    stamp = get("updatedAt")
+    if not (type(stamp) is str and MOMENT_TEXT(stamp) and stamp[:10] in _GOOD_DAYS):
+        stamp = _moment(stamp)
     return [
         source_id,
         day,
-        _code(get("currency")),
+        _CODES.get(currency) or _code(currency),
         amount,
         supplier,
-        _rate_text(get("fxRate")),
+        _RATES.get(rate) or _rate_text(rate),
         "" if method is None else method.strip()[:100],
         account,
         "",  # the sync engine joins account names
         "" if reference is None else reference.strip()[:500],
         settled,
-        _stamp(get("updatedAt")),
+        stamp,
     ]
 
 
@@ -697,7 +703,7 @@ def _expense_row(raw: dict[str, Any]) -> list[Any]:
         raise _Unusual
     day = get("date")
     amount = get("amount")
-    if not _known_day(day) or not MONEY_TEXT(amount):
+    if (day not in _GOOD_DAYS and not _known_day(day)) or not MONEY_TEXT(amount):
         raise _Unusual
     supplier = get("supplierId")
     account = get("paidFromAccountId")
@@ -710,20 +716,25 @@ def _expense_row(raw: dict[str, Any]) -> list[Any]:
     payee = get("payee")
     method = get("paymentMethod")
     reference = get("reference")
+    currency = get("currency")
+    rate = get("fxRate")
+    stamp = get("updatedAt")
+    if not (type(stamp) is str and MOMENT_TEXT(stamp) and stamp[:10] in _GOOD_DAYS):
+        stamp = _moment(stamp)
     return [
         source_id,
         day,
-        _code(get("currency")),
+        _CODES.get(currency) or _code(currency),
         amount,
         supplier,
         "" if payee is None else payee.strip()[:300],
-        _rate_text(get("fxRate")),
+        _RATES.get(rate) or _rate_text(rate),
         "" if method is None else method.strip()[:100],
         account,
         "",
         "" if reference is None else reference.strip()[:500],
         category,
-        _stamp(get("updatedAt")),
+        stamp,
     ]
 
 
