@@ -890,36 +890,58 @@ def delete_stale(company: Company, source: str, before: datetime) -> int:
     per table, clearing the links to them first as Django's SET_NULL / CASCADE would
     (links never cross sources); returns how many records went.
 
-    Django's cascade would read every such record (and what points at it) into memory.
+    Django's cascade would read every such record (and what points at it) into memory. The
+    stale payments, bills and suppliers are looked up first (usually there are none, and
+    then nothing links to them): right after a bulk load the planner has no statistics for
+    the new rows, and a link update with a subquery was planned as a nested loop (minutes).
     """
     quote = connection.ops.quote_name
     params: list[Any] = [company.pk, source, before]
     stale = "company_id = %s AND source = %s AND synced_at < %s"
     mine = "company_id = %s AND source = %s"
-
-    def ids(model: type[models.Model]) -> str:
-        return f"SELECT id FROM {quote(model._meta.db_table)} WHERE {stale}"  # noqa: S608
-
+    postgres = connection.vendor == "postgresql"
     deleted = 0
     with transaction.atomic(), connection.cursor() as cursor:
+
+        def stale_ids(model: type[models.Model]) -> list[int]:
+            table = quote(model._meta.db_table)
+            cursor.execute(f"SELECT id FROM {table} WHERE {stale}", params)  # noqa: S608
+            return [int(row[0]) for row in cursor.fetchall()]
+
+        def each(sql: str, head: list[Any], ids: list[int]) -> None:
+            """`sql` with `{ids}` as `= ANY(array)` (PostgreSQL) or IN chunks (SQLite)."""
+            if postgres:
+                cursor.execute(sql.format(ids="= ANY(%s)"), [*head, ids])
+                return
+            for start in range(0, len(ids), _SQLITE_CHUNK):
+                chunk = ids[start : start + _SQLITE_CHUNK]
+                cursor.execute(
+                    sql.format(ids=f"IN ({', '.join(['%s'] * len(chunk))})"), [*head, *chunk]
+                )
+
         allocations = quote(m.PaymentAllocation._meta.db_table)
-        cursor.execute(
-            f"DELETE FROM {allocations} WHERE payment_id IN ({ids(m.BillPayment)})",  # noqa: S608
-            params,
-        )
         payments = quote(m.BillPayment._meta.db_table)
-        cursor.execute(
-            f"UPDATE {allocations} SET bill_id = NULL "  # noqa: S608 - names are ours
-            f"WHERE payment_id IN (SELECT id FROM {payments} WHERE {mine}) "
-            f"AND bill_id IN ({ids(m.Bill)})",
-            [company.pk, source, *params],
-        )
-        for model in (m.Bill, m.BillPayment, m.Expense):
-            cursor.execute(
-                f"UPDATE {quote(model._meta.db_table)} SET supplier_id = NULL "  # noqa: S608
-                f"WHERE {mine} AND supplier_id IN ({ids(m.Supplier)})",
-                [company.pk, source, *params],
+        gone_payments = stale_ids(m.BillPayment)
+        if gone_payments:
+            each(f"DELETE FROM {allocations} WHERE payment_id {{ids}}", [], gone_payments)  # noqa: S608
+        gone_bills = stale_ids(m.Bill)
+        if gone_bills:
+            each(
+                f"UPDATE {allocations} SET bill_id = NULL "  # noqa: S608 - names are ours
+                f"WHERE payment_id IN (SELECT id FROM {payments} WHERE {mine}) "
+                "AND bill_id {ids}",
+                [company.pk, source],
+                gone_bills,
             )
+        gone_suppliers = stale_ids(m.Supplier)
+        if gone_suppliers:
+            for model in (m.Bill, m.BillPayment, m.Expense):
+                each(
+                    f"UPDATE {quote(model._meta.db_table)} SET supplier_id = NULL "  # noqa: S608
+                    f"WHERE {mine} AND supplier_id {{ids}}",
+                    [company.pk, source],
+                    gone_suppliers,
+                )
         for data_type in reversed(DataType.ALL):
             table = quote(MODEL_FOR[data_type]._meta.db_table)
             cursor.execute(f"DELETE FROM {table} WHERE {stale}", params)  # noqa: S608
