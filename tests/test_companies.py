@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pytest
 from django.db import connection
 from django.db.models.signals import post_init
 from django.test.utils import CaptureQueriesContext
@@ -292,7 +293,11 @@ def _ledger_rows(company_ids):
     )
 
 
-def test_deleting_a_company_deletes_its_ledger_without_reading_it(tenant, other_tenant):
+def test_deleting_a_company_purges_its_ledger_in_the_background_without_reading_it(
+    tenant, other_tenant, django_capture_on_commit_callbacks
+):
+    from ledgerlink.ledger.models import LedgerPurge
+
     bills = 5
     _ledger_of(tenant.company, bills)
     _ledger_of(tenant.entity, 2)
@@ -302,16 +307,61 @@ def test_deleting_a_company_deletes_its_ledger_without_reading_it(tenant, other_
     loaded = []
 
     def count(sender, instance, **kwargs):
-        if sender._meta.app_label == "ledger":
+        if sender._meta.app_label == "ledger" and sender is not LedgerPurge:
             loaded.append(instance)
 
     post_init.connect(count)
     try:
-        services.delete_company(company=tenant.company, actor=tenant.admin)
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            services.delete_company(company=tenant.company, actor=tenant.admin)
+        # The company is gone at once; its records wait for a worker (none is asked before
+        # the deletion commits).
+        assert not Company.objects.filter(pk__in=ids).exists()
+        assert _ledger_rows(ids) == (2, bills + 2, bills + 2, bills + 2)
+        assert sorted(LedgerPurge.objects.values_list("company_id", flat=True)) == sorted(ids)
+        for callback in callbacks:
+            callback()  # the purge task (the immediate backend runs it here)
     finally:
         post_init.disconnect(count)
     # A statement per ledger table: no record is read into memory (Django's cascade reads
     # them all, which for a million bills takes minutes and gigabytes).
     assert loaded == []
     assert _ledger_rows(ids) == (0, 0, 0, 0)
+    assert not LedgerPurge.objects.exists()
     assert _ledger_rows([other_tenant.company.pk]) == (1, 4, 4, 4)
+
+
+def test_a_purge_that_fails_half_way_is_kept_and_the_sweeper_asks_again(
+    tenant, other_tenant, monkeypatch
+):
+    from ledgerlink.ledger import services as ledger
+    from ledgerlink.ledger.models import LedgerPurge
+
+    _ledger_of(tenant.company, 3)
+    _ledger_of(other_tenant.company, 2)
+    company_id = tenant.company.pk
+    services.delete_company(company=tenant.company, actor=tenant.admin)  # commit hooks: none
+    real = ledger.delete_companies_data
+    calls = []
+
+    def dies_after_deleting(ids):
+        calls.append(ids)
+        real(ids)
+        raise RuntimeError("worker killed")
+
+    monkeypatch.setattr(ledger, "delete_companies_data", dies_after_deleting)
+    with pytest.raises(RuntimeError):
+        ledger.purge_pending()
+    # Rolled back together: the records and the purge row are both still there.
+    assert calls == [[company_id]]
+    assert _ledger_rows([company_id]) == (1, 3, 3, 3)
+    assert LedgerPurge.objects.filter(company_id=company_id).exists()
+    monkeypatch.setattr(ledger, "delete_companies_data", real)
+    # Not yet overdue: the sweeper leaves it to the task already asked for.
+    assert ledger.sweep_purges() is False
+    LedgerPurge.objects.update(requested_at=timezone.now() - timedelta(minutes=5))
+    assert ledger.sweep_purges() is True  # the immediate backend purges right away
+    assert _ledger_rows([company_id]) == (0, 0, 0, 0)
+    assert not LedgerPurge.objects.exists()
+    assert _ledger_rows([other_tenant.company.pk]) == (1, 2, 2, 2)
+    assert ledger.sweep_purges() is False

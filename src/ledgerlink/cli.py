@@ -135,15 +135,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def sweep_once() -> list[str]:
-    """One round of the sweeper: hand sync runs, report builds and mail whose worker died back
-    to the queue, and queue the quarterly Ongoing Insights that are due (django-tasks has no
-    scheduler; `enqueue_due_quarterly` is idempotent). Each job runs on its own: one failing
-    never stops the others. Returns the names of the jobs that failed."""
+    """One round of the sweeper: hand sync runs, report builds, mail and ledger purges whose
+    worker died back to the queue, and queue the quarterly Ongoing Insights that are due
+    (django-tasks has no scheduler; `enqueue_due_quarterly` is idempotent). Each job runs on
+    its own: one failing never stops the others. Returns the names of the jobs that failed."""
     import logging
 
     from django.db import close_old_connections
 
     from ledgerlink.audit.chain import seal as seal_audit_events
+    from ledgerlink.ledger.services import sweep_purges
     from ledgerlink.notifications.services import requeue_lost_deliveries
     from ledgerlink.reports.services import enqueue_due_quarterly
     from ledgerlink.reports.services import sweep as sweep_reports
@@ -156,6 +157,7 @@ def sweep_once() -> list[str]:
         ("mail", requeue_lost_deliveries),
         ("quarterly", enqueue_due_quarterly),
         ("audit", seal_audit_events),
+        ("ledger purges", sweep_purges),
     ):
         try:
             job()

@@ -131,16 +131,14 @@ def delete_organisation(organisation: Organisation) -> None:
     allows (PostgreSQL: only in a transaction that says so)."""
     from django.db import connection
 
-    from ledgerlink.ledger.services import delete_companies_data
+    from ledgerlink.ledger.services import purge_later
     from ledgerlink.relationships.models import Company
 
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL ledgerlink.audit_purge = 'on'")
-        delete_companies_data(
-            Company.objects.filter(organisation=organisation).values_list("pk", flat=True)
-        )
+        purge_later(Company.objects.filter(organisation=organisation).values_list("pk", flat=True))
         Organisation.objects.filter(pk=organisation.pk).delete()
 
 

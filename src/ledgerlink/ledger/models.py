@@ -47,10 +47,13 @@ class LedgerRecord(models.Model):
     # with it (CASCADE is Django's, not the database's), a sync page commits together with
     # its run's checkpoint (a run deleted with its company makes the page roll back), and
     # company ids are never reused, so even a row written in a race with the deletion of
-    # its company could not be seen by anyone: every read starts from a company.
+    # its company could not be seen by anyone: every read starts from a company. (A deleted
+    # company's records are deleted after it, by `LedgerPurge`.)
+    # DO_NOTHING: a deleted company's records are purged in the background, set-based
+    # (`ledger.services.purge_later`); Django's cascade would read every one into memory.
     company = models.ForeignKey(
         "relationships.Company",
-        on_delete=models.CASCADE,
+        on_delete=models.DO_NOTHING,
         related_name="+",
         db_index=False,
         db_constraint=False,
@@ -258,3 +261,15 @@ class FinancialStatementLine(LedgerRecord):
     class Meta:
         constraints = [_unique("ledger_statementline_unique")]
         indexes = [models.Index(fields=["company", "statement", "period_end"])]
+
+
+class LedgerPurge(models.Model):
+    """A deleted company whose ledger records are still to be deleted (in the background:
+    for a million bills that takes seconds, too long for the request deleting it). Until
+    then they are invisible: every read of the ledger starts from a company."""
+
+    company_id = models.BigIntegerField(unique=True)
+    requested_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"ledger purge of company {self.company_id}"

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import repeat
 from operator import attrgetter, itemgetter
@@ -856,9 +856,54 @@ def replace_source(
     return counts
 
 
+def purge_later(company_ids: Iterable[int]) -> None:
+    """Have the ledger records of these companies, deleted (or about to be, in the caller's
+    transaction), deleted in the background (`purge_pending`): a worker is asked once the
+    transaction commits, and the sweeper asks again should that be lost."""
+    from ledgerlink.ledger.tasks import purge_ledgers
+
+    ids = sorted(set(company_ids))
+    if not ids:
+        return
+    m.LedgerPurge.objects.bulk_create(
+        [m.LedgerPurge(company_id=pk) for pk in ids], ignore_conflicts=True
+    )
+    transaction.on_commit(lambda: purge_ledgers.enqueue())
+
+
+def purge_pending(limit: int = 1000) -> int:
+    """Delete the ledgers of deleted companies, one company per transaction (its purge row
+    goes with its records, so a worker killed half-way leaves it for the next); returns how
+    many companies were purged. Workers running it at once take different companies."""
+    purged = 0
+    while purged < limit:
+        with transaction.atomic():
+            pending = (
+                m.LedgerPurge.objects.select_for_update(skip_locked=True).order_by("pk").first()
+            )
+            if pending is None:
+                break
+            delete_companies_data([pending.company_id])
+            pending.delete()
+        purged += 1
+    return purged
+
+
+def sweep_purges(older_than: timedelta = timedelta(minutes=2)) -> bool:
+    """Ask a worker again for purges waiting longer than a worker takes to start one (the
+    task was lost with a purged queue, or its worker died); returns whether it asked."""
+    from ledgerlink.ledger.tasks import purge_ledgers
+
+    waiting = m.LedgerPurge.objects.filter(requested_at__lt=timezone.now() - older_than)
+    if not waiting.exists():
+        return False
+    purge_ledgers.enqueue()
+    return True
+
+
 def delete_companies_data(company_ids: Iterable[int]) -> int:
     """Delete every ledger record of these companies, one statement per table; returns how
-    many rows went. Call it before deleting the companies themselves.
+    many rows went (see `purge_later`, which runs it in the background).
 
     The links between ledger records have no database constraint (see ledger.models), so
     Django's cascade would read every record into memory to clear or delete what points at

@@ -114,8 +114,10 @@ def update_company(
 def delete_company(
     *, company: Company, actor: User | None, request: HttpRequest | None = None
 ) -> None:
-    """Delete a company with its entities, requests and all their synced data."""
-    from ledgerlink.ledger.services import delete_companies_data
+    """Delete a company with its entities, requests and all their synced data (the ledger
+    records in the background: for a large ledger that takes longer than a request should;
+    they are invisible from now on, every read starting from a company)."""
+    from ledgerlink.ledger.services import purge_later
 
     organisation = company.organisation
     entity_count = company.entities.count()
@@ -130,7 +132,7 @@ def delete_company(
     )
     # latest_request points back at a row this delete removes; clear it first.
     Company.objects.filter(pk=company.pk).update(latest_request=None)
-    delete_companies_data([company.pk, *company.entities.values_list("pk", flat=True)])
+    purge_later([company.pk, *company.entities.values_list("pk", flat=True)])
     company.delete()
 
 
