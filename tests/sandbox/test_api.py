@@ -18,7 +18,7 @@ from ledgerlink.connectors.base import (
     RetryableError,
     TokenExpiredError,
 )
-from ledgerlink.connectors.sandbox import SandboxConnector
+from ledgerlink.connectors.sandbox import SandboxConnector, shapes
 from ledgerlink.ledger.records import (
     BillPaymentRecord,
     BillRecord,
@@ -51,7 +51,8 @@ def read(connector, token, tenant, data_type, *, page_size=37, **kwargs):
 
 
 def records(pages):
-    return [r for page in pages for r in page.records]
+    """The pages' raw records as dicts (bills, payments and expenses arrive as structs)."""
+    return [shapes.as_dict(r) for page in pages for r in page.records]
 
 
 def test_every_data_type_pages_through_with_the_tenant_sizes(connector, token, sandbox_tenant):

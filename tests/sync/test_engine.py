@@ -16,7 +16,9 @@ from ledgerlink.connectors.base import (
 from ledgerlink.connectors.models import Connection, ConnectionStatus
 from ledgerlink.ledger.models import Bill, BillPayment, PaymentAllocation, Supplier
 from ledgerlink.ledger.records import DataType
+from ledgerlink.ledger.services import purge_pending
 from ledgerlink.relationships.models import ProvisionStatus
+from ledgerlink.relationships.services import delete_company
 from ledgerlink.sync import engine
 from ledgerlink.sync.models import SyncRun, SyncStatus
 
@@ -245,8 +247,8 @@ def test_only_one_active_run_per_connection(fake, connection):
 
 
 def test_deleting_a_company_deletes_its_ledger(fake, connection, tenant, other_tenant):
-    """The ledger's company key has no database constraint (bulk loads): the cascade is
-    Django's, and must still remove every record of the company and only those."""
+    """The ledger's company key has no database constraint (bulk loads) and no cascade:
+    the purge after the company's deletion removes every record of it and only those."""
     sync(connection)
     other = Bill.objects.create(
         company=other_tenant.company,
@@ -260,7 +262,8 @@ def test_deleting_a_company_deletes_its_ledger(fake, connection, tenant, other_t
     )
     company_id = tenant.company.pk
     assert Bill.objects.filter(company_id=company_id).exists()
-    tenant.company.delete()
+    delete_company(company=tenant.company, actor=tenant.admin)
+    purge_pending()
     for model in (Supplier, Bill, BillPayment):
         assert not model.objects.filter(company_id=company_id).exists()
     assert not PaymentAllocation.objects.filter(payment__company_id=company_id).exists()

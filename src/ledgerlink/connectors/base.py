@@ -41,7 +41,9 @@ class Tenant:
 
 @dataclass(frozen=True)
 class Page:
-    records: list[dict[str, Any]]
+    # Raw records as the connector's own `map` / `map_rows` take them: usually dicts of the
+    # parsed JSON (the sandbox's bills, payments and expenses: msgspec structs).
+    records: list[Any]
     # Opaque; give it back to `fetch` to continue after this page. None: no more pages.
     next_cursor: str | None
     # High-water mark of the source's modified times seen so far (for the next incremental).

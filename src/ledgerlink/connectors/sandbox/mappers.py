@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 
 from ledgerlink.connectors.base import MapResult
+from ledgerlink.connectors.sandbox import shapes
 from ledgerlink.connectors.sandbox.streams import parse_time
 from ledgerlink.ledger.records import (
     AccountRecord,
@@ -371,6 +372,7 @@ MAPPERS: dict[str, Callable[[Reader], LedgerInput]] = {
 def map_record(data_type: str, raw: Any) -> MapResult:
     """One raw sandbox record → a ledger record, a tombstone, or a problem."""
     label = DataType.LABELS.get(data_type, data_type)
+    raw = shapes.as_dict(raw)
     mapper = MAPPERS.get(data_type)
     if mapper is None:
         return MapResult(problem=f"unknown data type {data_type!r}")
@@ -567,46 +569,44 @@ def _line_json(description: str, account: str, amount: str, tax: str) -> str:
 # `_Unusual`.
 
 
-def _bill_row(raw: dict[str, Any]) -> list[Any]:
-    get: Callable[[str], Any] = raw.get
-    source_id = get("id").strip()
-    supplier = get("supplierId").strip()
+def _bill_row(raw: shapes.Bill) -> list[Any]:
+    source_id = raw.id.strip()
+    supplier = raw.supplier_id.strip()
     if not source_id or not supplier or len(source_id) > 200 or len(supplier) > 200:
         raise _Unusual
-    issue = get("issueDate")
-    due_date = get("dueDate")
+    issue = raw.issue_date
+    due_date = raw.due_date
     if issue not in _GOOD_DAYS and not _known_day(issue):
         raise _Unusual
     if due_date == "" or due_date is None:
         due_date = None
     elif due_date not in _GOOD_DAYS and not _known_day(due_date):
         raise _Unusual
-    total = get("total")
-    due = get("amountDue")
+    total = raw.total
+    due = raw.amount_due
     if not MONEY_TEXT(total) or not MONEY_TEXT(due):
         raise _Unusual
-    status = get("status")
+    status = raw.status
     ledger_status = BILL_STATUS.get(status)
     if ledger_status is None:
         ledger_status = BILL_STATUS.get("" if status is None else status.strip()[:40].upper())
         if ledger_status is None:
             raise _Unusual  # judged by the amounts
-    number = get("number")
-    lines = get("lines")
+    number = raw.number
+    lines = raw.lines
     if type(lines) is list:
         parts: list[str] = []
         for line in lines:
-            at: Callable[[str], Any] = line.get
-            amount = at("amount")
-            tax = at("taxAmount")
+            amount = line.amount
+            tax = line.tax_amount
             if not MONEY_TEXT(amount):
                 raise _Unusual
             if tax == "" or tax is None:
                 tax = "0"
             elif not MONEY_TEXT(tax):
                 raise _Unusual
-            description = at("description")
-            account = at("accountId")
+            description = line.description
+            account = line.account_id
             if account == "" or account is None:
                 account = ""
             else:
@@ -626,9 +626,9 @@ def _bill_row(raw: dict[str, Any]) -> list[Any]:
         lines_json = "[]"
     else:
         raise _Unusual
-    currency = get("currency")
-    rate = get("fxRate")
-    stamp = get("updatedAt")
+    currency = raw.currency
+    rate = raw.fx_rate
+    stamp = raw.updated_at
     if not (type(stamp) is str and MOMENT_TEXT(stamp) and stamp[:10] in _GOOD_DAYS):
         stamp = _moment(stamp)
     return [
@@ -647,37 +647,36 @@ def _bill_row(raw: dict[str, Any]) -> list[Any]:
     ]
 
 
-def _payment_row(raw: dict[str, Any]) -> list[Any]:
-    get: Callable[[str], Any] = raw.get
-    source_id = get("id").strip()
+def _payment_row(raw: shapes.BillPayment) -> list[Any]:
+    source_id = raw.id.strip()
     if not source_id or len(source_id) > 200:
         raise _Unusual
-    day = get("date")
-    amount = get("amount")
+    day = raw.date
+    amount = raw.amount
     if (day not in _GOOD_DAYS and not _known_day(day)) or not MONEY_TEXT(amount):
         raise _Unusual
-    supplier = get("supplierId")
-    account = get("paidFromAccountId")
+    supplier = raw.supplier_id
+    account = raw.paid_from_account_id
     supplier = "" if supplier == "" or supplier is None else supplier.strip()
     account = "" if account == "" or account is None else account.strip()
     if len(supplier) > 200 or len(account) > 200:
         raise _Unusual
     settled = []
-    allocations = get("allocations")
+    allocations = raw.allocations
     if allocations is not None:
         if type(allocations) is not list:
             raise _Unusual
         for allocation in allocations:
-            bill = allocation.get("billId").strip()
-            part = allocation.get("amount")
+            bill = allocation.bill_id.strip()
+            part = allocation.amount
             if not bill or len(bill) > 200 or not MONEY_TEXT(part):
                 raise _Unusual
             settled.append((bill, part, None))
-    method = get("paymentMethod")
-    reference = get("reference")
-    currency = get("currency")
-    rate = get("fxRate")
-    stamp = get("updatedAt")
+    method = raw.payment_method
+    reference = raw.reference
+    currency = raw.currency
+    rate = raw.fx_rate
+    stamp = raw.updated_at
     if not (type(stamp) is str and MOMENT_TEXT(stamp) and stamp[:10] in _GOOD_DAYS):
         stamp = _moment(stamp)
     return [
@@ -696,29 +695,28 @@ def _payment_row(raw: dict[str, Any]) -> list[Any]:
     ]
 
 
-def _expense_row(raw: dict[str, Any]) -> list[Any]:
-    get: Callable[[str], Any] = raw.get
-    source_id = get("id").strip()
+def _expense_row(raw: shapes.Expense) -> list[Any]:
+    source_id = raw.id.strip()
     if not source_id or len(source_id) > 200:
         raise _Unusual
-    day = get("date")
-    amount = get("amount")
+    day = raw.date
+    amount = raw.amount
     if (day not in _GOOD_DAYS and not _known_day(day)) or not MONEY_TEXT(amount):
         raise _Unusual
-    supplier = get("supplierId")
-    account = get("paidFromAccountId")
-    category = get("accountId")
+    supplier = raw.supplier_id
+    account = raw.paid_from_account_id
+    category = raw.account_id
     supplier = "" if supplier == "" or supplier is None else supplier.strip()
     account = "" if account == "" or account is None else account.strip()
     category = "" if category == "" or category is None else category.strip()
     if len(supplier) > 200 or len(account) > 200 or len(category) > 200:
         raise _Unusual
-    payee = get("payee")
-    method = get("paymentMethod")
-    reference = get("reference")
-    currency = get("currency")
-    rate = get("fxRate")
-    stamp = get("updatedAt")
+    payee = raw.payee
+    method = raw.payment_method
+    reference = raw.reference
+    currency = raw.currency
+    rate = raw.fx_rate
+    stamp = raw.updated_at
     if not (type(stamp) is str and MOMENT_TEXT(stamp) and stamp[:10] in _GOOD_DAYS):
         stamp = _moment(stamp)
     return [
@@ -775,11 +773,12 @@ def _supplier_row(raw: dict[str, Any]) -> list[Any]:
     ]
 
 
-ROW_MAPPERS: dict[str, tuple[tuple[str, ...], Callable[[dict[str, Any]], list[Any]]]] = {
-    DataType.SUPPLIERS: (SUPPLIER_FIELDS, _supplier_row),
-    DataType.BILLS: (BILL_FIELDS, _bill_row),
-    DataType.BILL_PAYMENTS: (PAYMENT_FIELDS, _payment_row),
-    DataType.EXPENSES: (EXPENSE_FIELDS, _expense_row),
+# data type → (row fields, the fast mapper, the raw record type it takes)
+ROW_MAPPERS: dict[str, tuple[tuple[str, ...], Callable[[Any], list[Any]], type]] = {
+    DataType.SUPPLIERS: (SUPPLIER_FIELDS, _supplier_row, dict),
+    DataType.BILLS: (BILL_FIELDS, _bill_row, shapes.Bill),
+    DataType.BILL_PAYMENTS: (PAYMENT_FIELDS, _payment_row, shapes.BillPayment),
+    DataType.EXPENSES: (EXPENSE_FIELDS, _expense_row, shapes.Expense),
 }
 
 
@@ -794,16 +793,22 @@ def map_rows(
     has no fast way (then every item is a record).
     """
     fast = ROW_MAPPERS.get(data_type)
+    kind = fast[2] if fast is not None else None
     items: list[Any] = []
     problems: list[tuple[Any, str]] = []
     append = items.append
     for raw in raws:
-        if fast is not None and type(raw) is dict and raw.get("deleted") is not True:
+        if (
+            fast is not None
+            and type(raw) is kind
+            and (raw.get("deleted") if kind is dict else raw.deleted) is not True
+        ):
             try:
                 append(fast[1](raw))
                 continue
             except (_Unusual, ValueError, TypeError, AttributeError, ArithmeticError):
                 pass  # the slow way tells what is wrong, if anything
+        raw = shapes.as_dict(raw)
         result = map_record(data_type, raw)
         if result.record is None:
             problems.append((raw.get("id", "") if isinstance(raw, dict) else "", result.problem))

@@ -7,13 +7,15 @@ import re
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from operator import methodcaller
+from operator import attrgetter, methodcaller
 from typing import Any
 
+import msgspec
 import orjson
 
 from ledgerlink.connectors.base import FetchContext, Page, PermanentError, RetryableError
 from ledgerlink.connectors.sandbox.client import SandboxApi, parse_json
+from ledgerlink.connectors.sandbox.shapes import DECODERS, RECORD_TYPES
 from ledgerlink.ledger.records import DataType
 
 # Our data types → the platform's endpoints (statements come from two reports).
@@ -33,6 +35,7 @@ _STAMP = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z"  # 
 STAMP = re.compile(_STAMP).fullmatch
 _STAMPS = re.compile(f"(?:{_STAMP})*").fullmatch
 _UPDATED_AT = methodcaller("get", "updatedAt")
+_STRUCT_UPDATED_AT = attrgetter("updated_at")
 
 
 def usual_stamps(stamps: list[Any]) -> bool:
@@ -141,12 +144,21 @@ def flatten_statement(report: dict[str, Any], kind: str) -> list[dict[str, Any]]
     return lines
 
 
+def _stamp(item: Any) -> Any:
+    if isinstance(item, dict):
+        return item.get("updatedAt")
+    return item.updated_at if isinstance(item, RECORD_TYPES) else None
+
+
 def latest(items: list[Any]) -> tuple[datetime, str] | None:
     """The time and text of the first item with the latest valid `updatedAt`, if any."""
-    if set(map(type, items)) <= {dict}:
+    kinds = set(map(type, items))
+    if kinds <= {dict}:
         stamps: list[Any] = list(map(_UPDATED_AT, items))
+    elif len(kinds) == 1 and kinds <= set(RECORD_TYPES):
+        stamps = list(map(_STRUCT_UPDATED_AT, items))
     else:
-        stamps = [item.get("updatedAt") for item in items if isinstance(item, dict)]
+        stamps = [stamp for item in items if (stamp := _stamp(item)) is not None]
     if stamps and usual_stamps(stamps):
         top = max(stamps)
         moment = parse_time(top)
@@ -154,20 +166,36 @@ def latest(items: list[Any]) -> tuple[datetime, str] | None:
             return moment, top
     found: tuple[datetime, str] | None = None
     for item in items:
-        if isinstance(item, dict):
-            seen = parse_time(item.get("updatedAt"))
-            if seen is not None and (found is None or seen > found[0]):
-                found = (seen, str(item["updatedAt"]))
+        seen = parse_time(_stamp(item))
+        if seen is not None and (found is None or seen > found[0]):
+            found = (seen, str(_stamp(item)))
     return found
 
 
 def _page_body(body: Any, endpoint: str) -> tuple[list[Any], str | None]:
     if not isinstance(body, dict) or not isinstance(body.get("data"), list):
         raise RetryableError(f"sandbox sent a page without a data list from {endpoint}")
-    next_cursor = body.get("next_cursor")
+    return body["data"], _checked_cursor(body.get("next_cursor"), endpoint)
+
+
+def _checked_cursor(next_cursor: Any, endpoint: str) -> str | None:
     if next_cursor is not None and (not isinstance(next_cursor, str) or not next_cursor):
         raise RetryableError(f"sandbox sent an unusable next_cursor from {endpoint}")
-    return body["data"], next_cursor
+    return next_cursor
+
+
+def page_items(content: bytes, endpoint: str) -> tuple[list[Any], str | None]:
+    """A page's records and next cursor: bills, payments and expenses as structs (see
+    shapes) when the whole page fits them, otherwise (and for the rest) as dicts."""
+    decoder = DECODERS.get(endpoint)
+    if decoder is not None:
+        try:
+            page = decoder.decode(content)
+        except msgspec.MsgspecError:
+            pass  # not in the usual shape: read as dicts, which tells what is wrong
+        else:
+            return page.data, _checked_cursor(page.next_cursor, endpoint)
+    return _page_body(parse_json(content, f"/api/v1/{endpoint}"), endpoint)
 
 
 class _Request:
@@ -246,10 +274,13 @@ def fetch(api: SandboxApi, context: FetchContext, page_size: int) -> Iterator[Pa
         hint = next_cursor_hint(content)
         if hint is not None:
             ahead = (phase, hint, _Request(functools.partial(request, phase, hint)))
-        items, next_api = _page_body(parse_json(content, f"/api/v1/{endpoint}"), endpoint)
+        items, next_api = page_items(content, endpoint)
         del content
-        records: list[dict[str, Any]]
-        if endpoint not in STATEMENT_KIND and set(map(type, items)) <= {dict}:
+        records: list[Any]
+        if endpoint not in STATEMENT_KIND and (
+            set(map(type, items)) <= {dict}
+            or (endpoint in DECODERS and items and isinstance(items[0], RECORD_TYPES))
+        ):
             records = items
         else:
             records = []
