@@ -6,11 +6,13 @@ import random
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+import orjson
 import pytest
 
 from ledgerlink.connectors.base import MapResult
-from ledgerlink.connectors.sandbox import SandboxConnector
-from ledgerlink.connectors.sandbox.streams import flatten_statement
+from ledgerlink.connectors.sandbox import SandboxConnector, mappers, shapes
+from ledgerlink.connectors.sandbox.streams import flatten_statement, page_items
+from ledgerlink.ledger import services as ledger
 from ledgerlink.ledger.models import BillStatus
 from ledgerlink.ledger.records import (
     AccountRecord,
@@ -238,3 +240,56 @@ def test_random_junk_never_raises():
             result = MAP(data_type, raw)
             assert isinstance(result, MapResult)
             assert (result.record is None) != (result.problem == "")
+
+
+def _page(records: list) -> bytes:
+    return orjson.dumps({"data": records, "next_cursor": None})
+
+
+@pytest.mark.parametrize(
+    ("platform_type", "data_type"),
+    [
+        (BILLS, DataType.BILLS),
+        (BILL_PAYMENTS, DataType.BILL_PAYMENTS),
+        (EXPENSES, DataType.EXPENSES),
+    ],
+)
+def test_usual_pages_arrive_as_structs_and_map_as_records_do(
+    platform_type, data_type, tenant, other_tenant
+):
+    raws = generated(platform_type, 40)
+    raws[3] = {**raws[3], "amount": "12,50", "total": "12,50"}  # another spelling: a problem
+    raws[5] = {"id": raws[5]["id"], "deleted": True, "updatedAt": raws[5]["updatedAt"]}
+    items, cursor = page_items(_page(raws), platform_type)
+    assert cursor is None
+    assert all(isinstance(item, shapes.RECORD_TYPES) for item in items)
+    fields, rows, problems = mappers.map_rows(data_type, items)
+    # What the fast path makes of structs is what the careful path makes of the dicts.
+    slow = [MAP(data_type, raw) for raw in raws]
+    assert problems == [(raws[3]["id"], slow[3].problem)] and slow[3].problem
+    assert rows[4] == Deleted(raws[5]["id"], slow[5].record.modified_at)
+    # Stored, both give the same ledger (rows hold the database's text forms).
+    ledger.store(tenant.company, "sandbox", ledger.prepare(data_type, rows, fields))
+    slow_records = [r.record for r in slow if r.record is not None]
+    ledger.store(other_tenant.company, "sandbox", ledger.prepare(data_type, slow_records))
+    model = ledger.MODEL_FOR[data_type]
+    skip = {"id", "company", "synced_at", "supplier"}
+    names = [f.attname for f in model._meta.concrete_fields if f.name not in skip]
+
+    def stored(company):
+        return list(model.objects.filter(company=company).order_by("source_id").values(*names))
+
+    assert stored(tenant.company) == stored(other_tenant.company)
+    assert len(stored(tenant.company)) == 38  # one is a problem, one a tombstone
+
+
+def test_a_page_that_does_not_fit_the_structs_is_read_as_dicts_and_says_what_is_wrong():
+    raws = [*generated(BILLS, 3), 5, {**generated(BILLS, 1)[0], "lines": [7]}]
+    items, _ = page_items(_page(raws), BILLS)
+    assert [type(item) for item in items] == [dict, dict, dict, int, dict]
+    _fields, rows, problems = mappers.map_rows(DataType.BILLS, items)
+    assert len(rows) == 3
+    assert [p for _id, p in problems] == [
+        "Bills: the record is not a JSON object",
+        f"Bills {raws[4]['id']}: lines[0] is not an object",
+    ]
