@@ -99,3 +99,33 @@ def test_a_record_naming_another_supplier_or_none_loses_its_old_link(tenant, oth
     s1 = ledger.Supplier.objects.get(company=other_tenant.company).pk
     assert ledger.Bill.objects.get(company=other_tenant.company).supplier_id == s1
     assert ledger.Expense.objects.get(company=other_tenant.company).supplier_id == s1
+
+
+def test_a_large_upload_refreshes_the_planner_statistics_after_it_commits(
+    tenant, django_capture_on_commit_callbacks
+):
+    import pytest
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("planner statistics are PostgreSQL's")
+
+    def estimated_bills() -> float:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'ledger_bill'")
+            return float(cursor.fetchone()[0])
+
+    bills = services.STATISTICS_AFTER + 100
+    pages = {
+        DataType.SUPPLIERS: [SupplierRecord("S1", "One")],
+        DataType.BILLS: [_bill(f"B{n}", "S1") for n in range(bills)],
+    }
+    before = estimated_bills()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        services.replace_source(tenant.company, "template", pages)
+    assert len(callbacks) == 1  # the refresh, once the upload is committed
+    assert before < bills <= estimated_bills()  # ANALYZE ran (the immediate backend)
+    # A small upload leaves it to autovacuum.
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.replace_source(tenant.company, "template", {DataType.BILLS: [_bill("B1", "S1")]})
+    assert callbacks == []

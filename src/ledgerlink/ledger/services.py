@@ -853,6 +853,14 @@ def replace_source(
             # Planned with the statistics from before the load, the link joins go quadratic.
             refresh_statistics()
         resolve_links(company, source)
+    elif sum(counts.values()) > STATISTICS_AFTER and connection.vendor == "postgresql":
+        # The reports built next read what was just loaded: planned with statistics from
+        # before it they can go quadratic too. Refreshed in the background (it takes the
+        # database a second or two on large tables, which the upload need not wait for).
+        from ledgerlink.ledger.tasks import refresh_ledger_statistics
+
+        loaded = [t for t in DataType.ALL if counts.get(t)]
+        transaction.on_commit(lambda: refresh_ledger_statistics.enqueue(loaded))
     return counts
 
 

@@ -11,3 +11,11 @@ from ledgerlink.ledger import services
 def purge_ledgers() -> int:
     """Delete the ledger records of deleted companies (see services.purge_later)."""
     return services.purge_pending()
+
+
+@task()
+def refresh_ledger_statistics(data_types: list[str]) -> None:
+    """ANALYZE the tables of these data types after a large import (see replace_source)."""
+    known = [t for t in data_types if t in services.MODEL_FOR]
+    if known:
+        services.refresh_statistics([*known])
