@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -163,26 +164,50 @@ def bucket_type(bucket: str) -> str:
     return TYPES[int(layout.bucket_type[layout.buckets.index(bucket)])]
 
 
-def ancestors_in_chart(accounts: Sequence[AccountInput]) -> list[list[str]]:
+def ancestors_in_chart(
+    accounts: Sequence[AccountInput], parents: list[int | None] | None = None
+) -> list[list[str]]:
     """Each account's parent, grandparent, … names, resolved by name within the chart."""
-    by_name: dict[str, int] = {}
-    for i, account in enumerate(accounts):
-        by_name.setdefault(normalise(account.name), i)
+    parents = parents if parents is not None else parent_indices(accounts)
     result: list[list[str]] = []
-    for account in accounts:
+    for i, account in enumerate(accounts):
         chain: list[str] = []
-        seen: set[str] = set()
-        parent = account.parent_name
+        seen: set[int] = {i}
+        parent, index = account.parent_name, parents[i]
         while parent and len(chain) < 8:
-            key = normalise(parent)
-            if key in seen:
-                break
-            seen.add(key)
             chain.append(parent)
-            index = by_name.get(key)
-            parent = accounts[index].parent_name if index is not None else ""
+            if index is None or index in seen:
+                break
+            seen.add(index)
+            parent, index = accounts[index].parent_name, parents[index]
         result.append(chain)
     return result
+
+
+def parent_indices(accounts: Sequence[AccountInput]) -> list[int | None]:
+    """Each account's parent within the chart, found by name. Where several accounts bear
+    that name ("Buildings" under fixed assets, under depreciation, under reversals), the one
+    whose code begins the account's code: the group it sits in, not a namesake elsewhere."""
+    by_name: dict[str, list[int]] = defaultdict(list)
+    for i, account in enumerate(accounts):
+        by_name[normalise(account.name)].append(i)
+    digits = [code_digits(a.code) for a in accounts]
+    out: list[int | None] = []
+    for i, account in enumerate(accounts):
+        found = by_name.get(normalise(account.parent_name)) if account.parent_name else None
+        if not found:
+            out.append(None)
+            continue
+        best = found[0]
+        if len(found) > 1 and digits[i]:
+            # the longest code that begins this account's code
+            prefixes = [
+                j for j in found if j != i and digits[j] and digits[i].startswith(digits[j])
+            ]
+            if prefixes:
+                best = max(prefixes, key=lambda j: len(digits[j]))
+        out.append(None if best == i else best)
+    return out
 
 
 def with_codes(accounts: Sequence[AccountInput]) -> Sequence[AccountInput]:
@@ -365,10 +390,26 @@ def _consensus(groups: list[str | None], prob: Floats) -> Floats:
     return out
 
 
+def _sibling_groups(
+    accounts: Sequence[AccountInput], parents: list[int | None]
+) -> list[str | None]:
+    """Each account's group of siblings: its parent account where found (two groups named
+    alike are two groups), else its parent's name."""
+    return [
+        None
+        if not a.parent_name
+        else f"#{index}"
+        if index is not None
+        else normalise(a.parent_name)
+        for a, index in zip(accounts, parents, strict=True)
+    ]
+
+
 def _chart_groups(
     accounts: Sequence[AccountInput],
     digits: list[str],
     weights: Weights,
+    siblings: list[str | None],
     chains: list[list[str]] | None = None,
 ) -> list[tuple[list[str | None], float]]:
     """Groups whose members mostly share a type: code prefixes, parents, top-level groups."""
@@ -381,7 +422,7 @@ def _chart_groups(
             if weight:
                 out.append(([d[:size] if len(d) > size or (size == 1 and d) else None
                              for d in digits], weight))  # fmt: skip
-    out.append(([normalise(a.parent_name) or None for a in accounts], weights.siblings))
+    out.append((siblings, weights.siblings))
     if chains is not None and weights.root:
         # a tree's top-level group ("Assets", "Passiva") is the type of most of its accounts
         out.append(([normalise(chain[-1] if chain else a.name) for a, chain in
@@ -442,7 +483,8 @@ def suggest(
     layout = _layout()
     model = model if model is not None else model_module.shipped()
     n, nb = len(accounts), len(layout.buckets)
-    chains = ancestors_in_chart(accounts)
+    parents = parent_indices(accounts)
+    chains = ancestors_in_chart(accounts, parents)
     hashes, offsets, keywords = chart_features(accounts, chains)
     if model is not None:
         raw_type = model.scores("type", hashes, offsets)
@@ -500,7 +542,8 @@ def suggest(
     own_class = np.asarray([bool(CLASSIFICATIONS.get(a.classification.strip().lower()))
                             for a in accounts])  # fmt: skip
     digits = chart_digits(accounts)
-    groups = _chart_groups(accounts, digits, weights, chains)
+    siblings = _sibling_groups(accounts, parents)
+    groups = _chart_groups(accounts, digits, weights, siblings, chains)
     if weights.scheme_after_consensus:
         prob = _chart_consensus(combined, type_rules, platform_rules, own_class, prob, groups,
                                 weights)  # fmt: skip
@@ -536,7 +579,7 @@ def suggest(
     prob = _chart_consensus(combined, type_rules, platform_rules, own_class, prob, groups, weights)
     final_type = prob
     final_bucket_scores = _bucket_consensus(
-        bucket_scores + bucket_rules, final_type, accounts, digits, weights, layout
+        bucket_scores + bucket_rules, final_type, digits, siblings, weights, layout
     )
     chosen_types = final_type.argmax(axis=1)
     # the bucket within the chosen type, and its share of that type's bucket probability
@@ -575,8 +618,8 @@ def suggest(
 def _bucket_consensus(
     scores: Floats,
     type_prob: Floats,
-    accounts: Sequence[AccountInput],
     digits: list[str],
+    siblings: list[str | None],
     weights: Weights,
     layout: _Layout,
 ) -> Floats:
@@ -587,8 +630,7 @@ def _bucket_consensus(
     if weights.bucket_prefix2 and any(digits):
         groups.append(([d[:2] if len(d) > 2 else None for d in digits], weights.bucket_prefix2))
     if weights.bucket_siblings:
-        parents = [normalise(a.parent_name) or None for a in accounts]
-        groups.append((parents, weights.bucket_siblings))
+        groups.append((siblings, weights.bucket_siblings))
     if not groups:
         return scores
     # each account's vote: its type's probability, shared out by that type's buckets
