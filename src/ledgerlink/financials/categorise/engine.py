@@ -102,7 +102,7 @@ class Weights:
     prefix4: float = 0.0
     max_lengths: int = 9  # consensus by code prefix up to this many code lengths
     scheme_after_consensus: bool = False
-    siblings: float = 0.9
+    siblings: float = 0.6
     root: float = 1.0
     keyword: float = 8.0
     term: float = 20.0  # "long-term" / "short-term" in the name or parent → level-2
@@ -122,6 +122,7 @@ class Weights:
     # two-digit code prefix, and of the same parent, hold
     bucket_prefix2: float = 0.5
     bucket_siblings: float = 0.5
+    mixed_prefix: float = 0.2  # code-prefix consensus where the scheme's value allows two types
 
 
 @dataclass(frozen=True, slots=True)
@@ -411,17 +412,19 @@ def _chart_groups(
     weights: Weights,
     siblings: list[str | None],
     chains: list[list[str]] | None = None,
-) -> list[tuple[list[str | None], float]]:
+    prefix_scale: Floats | None = None,
+) -> list[tuple[list[str | None], float | Floats]]:
     """Groups whose members mostly share a type: code prefixes, parents, top-level groups."""
     lengths = {len(d) for d in digits if d}
-    out: list[tuple[list[str | None], float]] = []
+    out: list[tuple[list[str | None], float | Floats]] = []
     if any(digits) and len(lengths) <= weights.max_lengths:
         for size, weight in enumerate(
             (weights.prefix1, weights.prefix2, weights.prefix3, weights.prefix4), start=1
         ):
             if weight:
+                scaled = weight if prefix_scale is None else weight * prefix_scale
                 out.append(([d[:size] if len(d) > size or (size == 1 and d) else None
-                             for d in digits], weight))  # fmt: skip
+                             for d in digits], scaled))  # fmt: skip
     out.append((siblings, weights.siblings))
     if chains is not None and weights.root:
         # a tree's top-level group ("Assets", "Passiva") is the type of most of its accounts
@@ -436,7 +439,7 @@ def _chart_consensus(
     platform_rules: Floats,
     own_class: npt.NDArray[np.bool_],
     prob: Floats,
-    groups: list[tuple[list[str | None], float]],
+    groups: list[tuple[list[str | None], float | Floats]],
     weights: Weights,
 ) -> Floats:
     """Rounds of: what the other accounts of the same prefix or parent now look like."""
@@ -576,6 +579,12 @@ def suggest(
             raw_bucket - cut * _contribution(model, "bucket", code_hashes, code_offsets),
             layout,
         )
+    if weights.mixed_prefix != 1.0 and scheme is not None:
+        # where the scheme says a prefix holds several types (French 44, Brazilian 3), its
+        # accounts' neighbours by code say little about them: the names count more
+        mixed = np.asarray([v is not None and len(_types_of(v)) > 1 for v in values])
+        scale = np.where(mixed, weights.mixed_prefix, 1.0).astype(np.float32)[:, None]
+        groups = _chart_groups(accounts, digits, weights, siblings, chains, scale)
     prob = _chart_consensus(combined, type_rules, platform_rules, own_class, prob, groups, weights)
     final_type = prob
     final_bucket_scores = _bucket_consensus(
