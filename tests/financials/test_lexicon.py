@@ -35,6 +35,11 @@ def test_long_term_and_short_term_words_decide_current_or_not():
     assert term_words("Deudas a largo plazo") == ["non_current"]
     assert term_words("Kratkoročni krediti") == ["current"]
     assert term_words("Bank charges") == []
+    # Portuguese and Spanish say current by "corrente" / "corriente"; "não corrente" wins
+    assert term_words("Outros financiamentos - (CORRENTE)") == ["current"]
+    assert term_words("Activo corriente") == ["current"]
+    assert term_words("Empréstimos (NÃO CORRENTE)")[0] == "non_current"
+    assert term_words("Pasivos no corrientes")[0] == "non_current"
     chart = [
         AccountInput(name="Bankdarlehen langfristig", code="", parent_name="Verbindlichkeiten"),
         AccountInput(name="Bankdarlehen kurzfristig", code="", parent_name="Verbindlichkeiten"),

@@ -6,6 +6,7 @@ import pytest
 
 from ledgerlink.financials.categorise.engine import (
     AccountInput,
+    Weights,
     _types_of,
     chart_digits,
     suggest,
@@ -128,3 +129,25 @@ def test_the_remaining_term_of_a_german_charts_liability_decides_current_or_not(
     assert term_words("Darlehen - Restlaufzeit größer 5 Jahre") == ["non_current"]
     assert term_words("Loans - remaining term between 1 and 5 years") == ["non_current"]
     assert term_words("Loans - remaining term up to 1 year") == ["current"]
+
+
+def test_where_the_scheme_allows_two_types_the_name_outweighs_the_code_neighbours():
+    rows = [
+        ("101", "Capital"), ("106", "Réserves"), ("211", "Terrains"), ("213", "Constructions"),
+        ("31", "Matières premières"), ("401", "Fournisseurs"), ("411", "Clients"),
+        ("421", "Personnel - rémunérations dues"), ("431", "Sécurité sociale"),
+        ("4452", "TVA due intracommunautaire"),
+        ("4455", "Taxes sur le chiffre d'affaires à décaisser"), ("44571", "TVA collectée"),
+        ("4458", "Taxes sur le chiffre d'affaires à régulariser"),
+        ("4441", "État - impôts sur les bénéfices"),
+        ("44566", "TVA déductible sur autres biens et services"), ("512", "Banque"),
+        ("601", "Achats de matières premières"), ("641", "Rémunérations du personnel"),
+        ("701", "Ventes de produits finis"), ("706", "Prestations de services"),
+    ]  # fmt: skip
+    chart = [AccountInput(name=name, code=code, country="FR") for code, name in rows]
+    # French 44 holds both VAT owed and VAT to recover: mostly liabilities around it
+    deductible = 14
+    assert rows[deductible][0] == "44566"
+    assert suggest(chart)[deductible].type == "asset"
+    # with the code neighbours counting fully, the lone asset of the class goes with them
+    assert suggest(chart, weights=Weights(mixed_prefix=1.0))[deductible].type == "liability"

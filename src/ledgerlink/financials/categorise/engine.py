@@ -102,10 +102,10 @@ class Weights:
     prefix4: float = 0.0
     max_lengths: int = 9  # consensus by code prefix up to this many code lengths
     scheme_after_consensus: bool = False
-    siblings: float = 0.9
+    siblings: float = 0.6
     root: float = 1.0
     keyword: float = 8.0
-    term: float = 10.0  # "long-term" / "short-term" in the name or parent → level-2
+    term: float = 20.0  # "long-term" / "short-term" in the name or parent → level-2
     keyword_type: float = 6.0
     ancestor_type: float = 0.0  # the nearest ancestor that names a type
     top_ancestor_type: float = 12.0  # the top-most one (measured better)
@@ -118,6 +118,11 @@ class Weights:
     scheme_floor: float = 1.0  # share of `scheme` at the least agreement
     rounds: int = 2
     sharpen: float = 2.0  # confident accounts count more in the chart's consensus
+    # the chart's own consensus on the level-2 bucket: what the other accounts of the same
+    # two-digit code prefix, and of the same parent, hold
+    bucket_prefix2: float = 0.5
+    bucket_siblings: float = 0.5
+    mixed_prefix: float = 0.2  # code-prefix consensus where the scheme's value allows two types
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,26 +165,50 @@ def bucket_type(bucket: str) -> str:
     return TYPES[int(layout.bucket_type[layout.buckets.index(bucket)])]
 
 
-def ancestors_in_chart(accounts: Sequence[AccountInput]) -> list[list[str]]:
+def ancestors_in_chart(
+    accounts: Sequence[AccountInput], parents: list[int | None] | None = None
+) -> list[list[str]]:
     """Each account's parent, grandparent, … names, resolved by name within the chart."""
-    by_name: dict[str, int] = {}
-    for i, account in enumerate(accounts):
-        by_name.setdefault(normalise(account.name), i)
+    parents = parents if parents is not None else parent_indices(accounts)
     result: list[list[str]] = []
-    for account in accounts:
+    for i, account in enumerate(accounts):
         chain: list[str] = []
-        seen: set[str] = set()
-        parent = account.parent_name
+        seen: set[int] = {i}
+        parent, index = account.parent_name, parents[i]
         while parent and len(chain) < 8:
-            key = normalise(parent)
-            if key in seen:
-                break
-            seen.add(key)
             chain.append(parent)
-            index = by_name.get(key)
-            parent = accounts[index].parent_name if index is not None else ""
+            if index is None or index in seen:
+                break
+            seen.add(index)
+            parent, index = accounts[index].parent_name, parents[index]
         result.append(chain)
     return result
+
+
+def parent_indices(accounts: Sequence[AccountInput]) -> list[int | None]:
+    """Each account's parent within the chart, found by name. Where several accounts bear
+    that name ("Buildings" under fixed assets, under depreciation, under reversals), the one
+    whose code begins the account's code: the group it sits in, not a namesake elsewhere."""
+    by_name: dict[str, list[int]] = defaultdict(list)
+    for i, account in enumerate(accounts):
+        by_name[normalise(account.name)].append(i)
+    digits = [code_digits(a.code) for a in accounts]
+    out: list[int | None] = []
+    for i, account in enumerate(accounts):
+        found = by_name.get(normalise(account.parent_name)) if account.parent_name else None
+        if not found:
+            out.append(None)
+            continue
+        best = found[0]
+        if len(found) > 1 and digits[i]:
+            # the longest code that begins this account's code
+            prefixes = [
+                j for j in found if j != i and digits[j] and digits[i].startswith(digits[j])
+            ]
+            if prefixes:
+                best = max(prefixes, key=lambda j: len(digits[j]))
+        out.append(None if best == i else best)
+    return out
 
 
 def with_codes(accounts: Sequence[AccountInput]) -> Sequence[AccountInput]:
@@ -267,8 +296,12 @@ def _scheme_values(
     best_score = 1.0
     if chosen is None:
         best, best_score = None, 0.0
-        guess = type_prob.argmax(axis=1)
-        tokens = [set(normalise(a.name).split()) for a in accounts]
+        guess = [TYPES[int(k)] for k in type_prob.argmax(axis=1)]
+        # only the names holding some scheme's words are looked at per scheme
+        every_word = frozenset().union(*(s.words for s in schemes().values()))
+        tokens = [
+            found for a in accounts if (found := every_word.intersection(normalise(a.name).split()))
+        ]
         dotted = sum(1 for i in coded if not accounts[i].code.strip().isdigit()) > len(coded) / 2
         for scheme in schemes().values():
             if scheme.separated and not dotted:
@@ -281,7 +314,7 @@ def _scheme_values(
                     continue
                 total += 1
                 allowed = _types_of(value)
-                if TYPES[int(guess[i])] in allowed:
+                if guess[i] in allowed:
                     # a value that allows several types says less: it agrees for less
                     agree += _SET_AGREEMENT[len(allowed)]
             # a scheme for dotted codes maps only the balance sheet: judged where it speaks
@@ -338,37 +371,61 @@ def _types_of(value: str) -> tuple[str, ...]:
 
 def _consensus(groups: list[str | None], prob: Floats) -> Floats:
     """Leave-one-out mean type probability of the other accounts in the same group."""
-    members: dict[str, list[int]] = defaultdict(list)
-    for i, group in enumerate(groups):
-        if group is not None:
-            members[group].append(i)
+    keys: dict[str, int] = {}
+    ids = np.fromiter((-1 if g is None else keys.setdefault(g, len(keys)) for g in groups),
+                      dtype=np.int64, count=len(groups))  # fmt: skip
     out = np.full(prob.shape, 1.0 / prob.shape[1], dtype=np.float32)
-    for rows in members.values():
-        if len(rows) < 2:
-            continue
-        idx = np.asarray(rows)
-        total = prob[idx].sum(axis=0)
-        out[idx] = (total[None, :] - prob[idx]) / (len(rows) - 1)
+    # one pass over all groups at once (a Python loop per group was a tenth of the time)
+    counts = np.bincount(ids[ids >= 0], minlength=len(keys))
+    member = ids >= 0
+    member[member] = counts[ids[member]] >= 2
+    if not member.any():
+        return out
+    idx = ids[member]
+    order = np.argsort(idx, kind="stable")
+    ordered = idx[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    totals = np.zeros((len(keys), prob.shape[1]), dtype=np.float32)
+    totals[ordered[starts]] = np.add.reduceat(prob[member][order], starts, axis=0)
+    out[member] = (totals[idx] - prob[member]) / (counts[idx] - 1)[:, None]
     return out
+
+
+def _sibling_groups(
+    accounts: Sequence[AccountInput], parents: list[int | None]
+) -> list[str | None]:
+    """Each account's group of siblings: its parent account where found (two groups named
+    alike are two groups), else its parent's name."""
+    return [
+        None
+        if not a.parent_name
+        else f"#{index}"
+        if index is not None
+        else normalise(a.parent_name)
+        for a, index in zip(accounts, parents, strict=True)
+    ]
 
 
 def _chart_groups(
     accounts: Sequence[AccountInput],
     digits: list[str],
     weights: Weights,
+    siblings: list[str | None],
     chains: list[list[str]] | None = None,
-) -> list[tuple[list[str | None], float]]:
+    prefix_scale: Floats | None = None,
+) -> list[tuple[list[str | None], float | Floats]]:
     """Groups whose members mostly share a type: code prefixes, parents, top-level groups."""
     lengths = {len(d) for d in digits if d}
-    out: list[tuple[list[str | None], float]] = []
+    out: list[tuple[list[str | None], float | Floats]] = []
     if any(digits) and len(lengths) <= weights.max_lengths:
         for size, weight in enumerate(
             (weights.prefix1, weights.prefix2, weights.prefix3, weights.prefix4), start=1
         ):
             if weight:
+                scaled = weight if prefix_scale is None else weight * prefix_scale
                 out.append(([d[:size] if len(d) > size or (size == 1 and d) else None
-                             for d in digits], weight))  # fmt: skip
-    out.append(([normalise(a.parent_name) or None for a in accounts], weights.siblings))
+                             for d in digits], scaled))  # fmt: skip
+    out.append((siblings, weights.siblings))
     if chains is not None and weights.root:
         # a tree's top-level group ("Assets", "Passiva") is the type of most of its accounts
         out.append(([normalise(chain[-1] if chain else a.name) for a, chain in
@@ -382,7 +439,7 @@ def _chart_consensus(
     platform_rules: Floats,
     own_class: npt.NDArray[np.bool_],
     prob: Floats,
-    groups: list[tuple[list[str | None], float]],
+    groups: list[tuple[list[str | None], float | Floats]],
     weights: Weights,
 ) -> Floats:
     """Rounds of: what the other accounts of the same prefix or parent now look like."""
@@ -429,7 +486,8 @@ def suggest(
     layout = _layout()
     model = model if model is not None else model_module.shipped()
     n, nb = len(accounts), len(layout.buckets)
-    chains = ancestors_in_chart(accounts)
+    parents = parent_indices(accounts)
+    chains = ancestors_in_chart(accounts, parents)
     hashes, offsets, keywords = chart_features(accounts, chains)
     if model is not None:
         raw_type = model.scores("type", hashes, offsets)
@@ -487,7 +545,8 @@ def suggest(
     own_class = np.asarray([bool(CLASSIFICATIONS.get(a.classification.strip().lower()))
                             for a in accounts])  # fmt: skip
     digits = chart_digits(accounts)
-    groups = _chart_groups(accounts, digits, weights, chains)
+    siblings = _sibling_groups(accounts, parents)
+    groups = _chart_groups(accounts, digits, weights, siblings, chains)
     if weights.scheme_after_consensus:
         prob = _chart_consensus(combined, type_rules, platform_rules, own_class, prob, groups,
                                 weights)  # fmt: skip
@@ -520,9 +579,17 @@ def suggest(
             raw_bucket - cut * _contribution(model, "bucket", code_hashes, code_offsets),
             layout,
         )
+    if weights.mixed_prefix != 1.0 and scheme is not None:
+        # where the scheme says a prefix holds several types (French 44, Brazilian 3), its
+        # accounts' neighbours by code say little about them: the names count more
+        mixed = np.asarray([v is not None and len(_types_of(v)) > 1 for v in values])
+        scale = np.where(mixed, weights.mixed_prefix, 1.0).astype(np.float32)[:, None]
+        groups = _chart_groups(accounts, digits, weights, siblings, chains, scale)
     prob = _chart_consensus(combined, type_rules, platform_rules, own_class, prob, groups, weights)
     final_type = prob
-    final_bucket_scores = bucket_scores + bucket_rules
+    final_bucket_scores = _bucket_consensus(
+        bucket_scores + bucket_rules, final_type, digits, siblings, weights, layout
+    )
     chosen_types = final_type.argmax(axis=1)
     # the bucket within the chosen type, and its share of that type's bucket probability
     allowed = layout.bucket_type[None, :] == chosen_types[:, None]
@@ -554,6 +621,35 @@ def suggest(
                 reasons=reasons,
             )
         )
+    return out
+
+
+def _bucket_consensus(
+    scores: Floats,
+    type_prob: Floats,
+    digits: list[str],
+    siblings: list[str | None],
+    weights: Weights,
+    layout: _Layout,
+) -> Floats:
+    """Bucket scores plus the log of what the other accounts of the same two-digit code
+    prefix and of the same parent hold: within one chart, "Loans (long-term)" and its
+    neighbours are mostly in one bucket, where the names alone say little."""
+    groups: list[tuple[list[str | None], float]] = []
+    if weights.bucket_prefix2 and any(digits):
+        groups.append(([d[:2] if len(d) > 2 else None for d in digits], weights.bucket_prefix2))
+    if weights.bucket_siblings:
+        groups.append((siblings, weights.bucket_siblings))
+    if not groups:
+        return scores
+    # each account's vote: its type's probability, shared out by that type's buckets
+    within = np.exp(scores - scores.max(axis=1, keepdims=True))
+    kinds = layout.bucket_type
+    per_type = within @ (kinds[:, None] == np.arange(len(TYPES))[None, :]).astype(np.float32)
+    votes = within / per_type[:, kinds] * type_prob[:, kinds]
+    out = scores.copy()
+    for members, weight in groups:
+        out += weight * np.log(_consensus(members, votes) + 0.05)
     return out
 
 
