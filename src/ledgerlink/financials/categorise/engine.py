@@ -465,14 +465,6 @@ def _model_evidence(raw_type: Floats, raw_bucket: Floats, layout: _Layout) -> tu
     return type_scores + np.log(bucket_mass + 0.02), bucket_scores
 
 
-def _contribution(
-    model: model_module.LinearModel, head: str, hashes: npt.NDArray[np.uint32], offsets: list[int]
-) -> Floats:
-    """The part of a head's raw scores that these features add (bias left out)."""
-    out: Floats = model.scores(head, hashes, offsets) - model.heads[head].bias[None, :]
-    return out
-
-
 def suggest(
     accounts: Sequence[AccountInput],
     model: model_module.LinearModel | None = None,
@@ -490,8 +482,8 @@ def suggest(
     chains = ancestors_in_chart(accounts, parents)
     hashes, offsets, keywords = chart_features(accounts, chains)
     if model is not None:
-        raw_type = model.scores("type", hashes, offsets)
-        raw_bucket = model.scores("bucket", hashes, offsets)
+        raw = model.all_scores(hashes, offsets)
+        raw_type, raw_bucket = raw["type"], raw["bucket"]
         assert model.heads["type"].classes == TYPES
         assert model.heads["bucket"].classes == layout.buckets
     else:
@@ -573,10 +565,11 @@ def suggest(
         # the scheme now says what the codes mean in this chart: the model's code features
         # (what a first digit means across all the charts it saw) count less
         code_hashes, code_offsets = code_feature_hashes([a.code for a in accounts])
+        code_part = model.all_scores(code_hashes, code_offsets, bias=False)
         cut = weights.code_discount
         combined, bucket_scores = _model_evidence(
-            raw_type - cut * _contribution(model, "type", code_hashes, code_offsets),
-            raw_bucket - cut * _contribution(model, "bucket", code_hashes, code_offsets),
+            raw_type - cut * code_part["type"],
+            raw_bucket - cut * code_part["bucket"],
             layout,
         )
     if weights.mixed_prefix != 1.0 and scheme is not None:

@@ -30,12 +30,44 @@ class LinearModel:
     keys: npt.NDArray[np.uint32]
     heads: dict[str, Head]
     lookup: npt.NDArray[np.int32] = field(init=False, repr=False)
+    # every head's weights side by side (one gather scores them all), and each head's columns
+    stacked: Floats = field(init=False, repr=False)
+    columns: dict[str, slice] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         # feature hash → row, -1 where the model has no weight for it
         lookup = np.full(1 << HASH_BITS, -1, dtype=np.int32)
         lookup[self.keys] = np.arange(len(self.keys), dtype=np.int32)
         object.__setattr__(self, "lookup", lookup)
+        columns, start = {}, 0
+        for name, head in self.heads.items():
+            columns[name] = slice(start, start + len(head.classes))
+            start += len(head.classes)
+        stacked = (
+            np.hstack([head.weights for head in self.heads.values()]).astype(np.float32)
+            if self.heads
+            else np.zeros((len(self.keys), 0), dtype=np.float32)
+        )
+        object.__setattr__(self, "stacked", stacked)
+        object.__setattr__(self, "columns", columns)
+
+    def all_scores(
+        self, hashes: npt.NDArray[np.uint32], offsets: list[int], *, bias: bool = True
+    ) -> dict[str, Floats]:
+        """`scores` of every head at once (one lookup and one gather for all of them);
+        without `bias`, only what the features add."""
+        n = len(offsets) - 1
+        total = np.zeros((n, self.stacked.shape[1]), dtype=np.float32)
+        if len(self.keys) and len(hashes):
+            pos = self.lookup[hashes]
+            hit = pos >= 0
+            owner = np.repeat(np.arange(n), np.diff(np.asarray(offsets)))
+            _segment_add(total, owner[hit], self.stacked[pos[hit]])
+        out = {}
+        for name, head in self.heads.items():
+            part = total[:, self.columns[name]]
+            out[name] = part + head.bias[None, :] if bias else np.ascontiguousarray(part)
+        return out
 
     def scores(self, head: str, hashes: npt.NDArray[np.uint32], offsets: list[int]) -> Floats:
         """Raw class scores for accounts whose feature hashes are concatenated."""
