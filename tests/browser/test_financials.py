@@ -13,13 +13,20 @@ from ledgerlink.financials import services
 from ledgerlink.financials.categorise.engine import HIGH_CONFIDENCE
 from ledgerlink.financials.models import AccountCategory
 from tests.browser.helpers import assert_accessible, heading, sign_in
+from tests.browser.journey_steps import SCREENSHOTS
 from tests.browser.test_narrow_screens import assert_no_horizontal_overflow
 from tests.financials.conftest import load_sandbox_ledger
 
 pytestmark = pytest.mark.browser
 
 
-def open_rent(page: Page, orgs) -> None:
+def shot(page: Page, name: str) -> None:
+    """The README's Financials screenshots (see journey_steps.SCREENSHOTS)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"financials-{name}.png"), full_page=True)
+
+
+def open_rent(page: Page, orgs, *, screenshots: bool = False) -> None:
     company = orgs.alpha.company
     load_sandbox_ledger(company)
     sign_in(page, orgs.alpha.analyst.email)
@@ -28,6 +35,8 @@ def open_rent(page: Page, orgs) -> None:
     expect(heading(page)).to_have_text("Financials")
     expect(page.get_by_role("heading", name="Balance sheet")).to_be_visible()
     assert_accessible(page)
+    if screenshots:
+        shot(page, "statements")
     page.get_by_role("link", name="Client's own accounts").click()
     expect(page.get_by_role("rowheader", name="Wages and Salaries")).to_be_visible()
     assert_accessible(page)
@@ -37,9 +46,13 @@ def open_rent(page: Page, orgs) -> None:
     page.get_by_role("button", name="Suggest categories now").click()
     expect(page.get_by_text(re.compile(r"Categories suggested for \d+ accounts"))).to_be_visible()
     assert_accessible(page)
+    if screenshots:
+        shot(page, "categories")
     page.get_by_role("link", name="Review category of Rent", exact=True).click()
     expect(heading(page)).to_contain_text("Rent")
     assert_accessible(page)
+    if screenshots:
+        shot(page, "category")
 
 
 def choose(page: Page, label: str, value: str, *, with_js: bool) -> None:
@@ -72,7 +85,7 @@ def choose_and_save(page: Page, *, with_js: bool) -> None:
 
 
 def test_change_a_category_with_htmx(page: Page, orgs) -> None:
-    open_rent(page, orgs)
+    open_rent(page, orgs, screenshots=True)
     choose_and_save(page, with_js=True)
     rent = AccountCategory.objects.get(company=orgs.alpha.company, account_name="Rent")
     assert rent.confirmed_detail == "accrued_liabilities"

@@ -36,6 +36,13 @@ def test_statements_page_switches_between_taxonomy_and_own_accounts(ledger_compa
     assert "Wages and Salaries" in own and ">Payroll<" not in own
 
 
+def test_statement_amounts_are_grouped_by_thousands(ledger_company, tenant):
+    page = login(tenant.viewer).get(reverse("portal:financials", args=[ledger_company.pk]))
+    amounts = re.findall(r'<td class="number">([^<]*)</td>', page.content.decode())
+    assert amounts and all(re.fullmatch(r"-?\d{1,3}(,\d{3})*\.\d\d", a) for a in amounts)
+    assert any("," in a for a in amounts)  # the sandbox's balance sheet holds thousands
+
+
 def _groups(html: str) -> dict[str, set[str]]:
     """The review screen's account names by status section (codes dropped)."""
     found = re.findall(r'<section aria-labelledby="group-([a-z_]+)">(.*?)</section>', html, re.S)
