@@ -151,3 +151,25 @@ def test_where_the_scheme_allows_two_types_the_name_outweighs_the_code_neighbour
     assert suggest(chart)[deductible].type == "asset"
     # with the code neighbours counting fully, the lone asset of the class goes with them
     assert suggest(chart, weights=Weights(mixed_prefix=1.0))[deductible].type == "liability"
+
+
+def test_interest_numbered_among_the_overheads_is_still_interest():
+    # Xero's default chart: 2xx revenue, 4xx overheads; interest sits among both.
+    chart = [
+        ("090", "Business Current Account"),
+        ("200", "Sales"),
+        ("260", "Other Revenue"),
+        ("270", "Interest Income"),
+        ("400", "Advertising"),
+        ("404", "Bank Fees"),
+        ("433", "Insurance"),
+        ("437", "Interest Expense"),
+        ("469", "Rent"),
+        ("800", "Accounts Payable"),
+    ]
+    suggested = suggest([AccountInput(code=c, name=n) for c, n in chart])
+    out = dict(zip((n for _, n in chart), suggested, strict=True))
+    assert out["Interest Expense"].detail == "interest_expense"
+    assert out["Interest Income"].detail == "interest_income"
+    assert out["Insurance"].subtype == "operating_expense"  # the class's own bucket elsewhere
+    assert out["Sales"].subtype == "revenue"

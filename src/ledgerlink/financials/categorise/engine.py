@@ -559,7 +559,7 @@ def suggest(
             type_rules[i, others] -= scheme_weight
             continue
         type_rules[i, TYPES.index(_type_of(value))] += scheme_weight
-        if value in layout.buckets:
+        if value in layout.buckets and not _named_within(value, keywords[i][:2], layout):
             bucket_rules[i, layout.buckets.index(value)] += weights.scheme_bucket
     if weights.code_discount and scheme is not None and model is not None:
         # the scheme now says what the codes mean in this chart: the model's code features
@@ -644,6 +644,16 @@ def _bucket_consensus(
     for members, weight in groups:
         out += weight * np.log(_consensus(members, votes) + 0.05)
     return out
+
+
+def _named_within(bucket: str, found: list[str], layout: _Layout) -> bool:
+    """Whether the name's own keywords say "other income/expense" where the scheme's class
+    says operating: charts number interest and exchange differences among the overheads
+    ("4-5 overheads" in Xero's), and they are still interest and exchange differences."""
+    if bucket not in ("operating_expense", "revenue"):
+        return False
+    other = "other_expense" if bucket == "operating_expense" else "other_income"
+    return any(layout.detail_bucket[d] == other for d in found)
 
 
 def _detail(bucket: str, found: list[str], layout: _Layout) -> str | None:
