@@ -31,16 +31,20 @@ EXACT = {"cash", "receivable", "payable", "credit_card", "fixed_asset", "depreci
 SUBTYPE = {"current_asset", "non_current_asset", "current_liability", "non_current_liability"}
 
 
-def macro_f1(pairs: list[tuple[str, str]]) -> float:
-    scores = []
+def f1_per_type(pairs: list[tuple[str, str]]) -> dict[str, float]:
+    scores = {}
     for label in TYPES:
         tp = sum(1 for g, p in pairs if g == label and p == label)
         fp = sum(1 for g, p in pairs if g != label and p == label)
         fn = sum(1 for g, p in pairs if g == label and p != label)
-        if tp + fp + fn == 0:
-            continue
-        scores.append(2 * tp / (2 * tp + fp + fn))
-    return sum(scores) / len(scores) if scores else float("nan")
+        if tp + fp + fn:
+            scores[label] = 2 * tp / (2 * tp + fp + fn)
+    return scores
+
+
+def macro_f1(pairs: list[tuple[str, str]]) -> float:
+    scores = f1_per_type(pairs)
+    return sum(scores.values()) / len(scores) if scores else float("nan")
 
 
 def level2_correct(gold_bucket: str, bucket: str, subtype: str) -> bool | None:
@@ -142,6 +146,10 @@ def main() -> None:
         pairs, l2 = type_pairs[key], level2.get(key, [])
         acc = f"{sum(l2) / len(l2):.4f}" if l2 else "-"
         print(f"{key:28} {len(pairs):8} {macro_f1(pairs):14.4f} {len(l2):10} {acc:>12}")
+    per_type = f1_per_type(type_pairs["all"])
+    print("type F1 (all): " + ", ".join(f"{t} {f:.4f}" for t, f in per_type.items()))
+    accuracy = sum(g == p for g, p in type_pairs["all"]) / len(type_pairs["all"])
+    print(f"type accuracy (all): {accuracy:.4f}; bench/data/README.md: how far the labels allow")
     model_file = Path(__file__).parents[1] / "src/ledgerlink/financials/categorise/model.npz"
     if model_file.exists():
         print(f"shipped model: {model_file.stat().st_size / 1e6:.2f} MB")
