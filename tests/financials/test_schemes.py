@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from ledgerlink.financials.categorise.engine import (
+    TYPES,
     AccountInput,
     Weights,
+    _dotted,
+    _scheme_values,
     _types_of,
     chart_digits,
     suggest,
@@ -75,7 +79,8 @@ def test_a_value_may_allow_several_types():
         ("pl_zpk", "8010", "equity"),
         ("it_cee", "6480006", "liability"),
         ("pt_snc", "2432", "current_asset|current_liability"),  # the state: both sides
-        ("nl_rgs", "0501010", "equity"),
+        ("nl_rgs", "0501010", "non_current_asset|equity"),  # RGS equity, decimal participations
+        ("nl_rgs", "0610", "equity"),
         ("nl_rgs", "1501", "current_liability"),
     ],
 )
@@ -173,3 +178,73 @@ def test_interest_numbered_among_the_overheads_is_still_interest():
     assert out["Interest Income"].detail == "interest_income"
     assert out["Insurance"].subtype == "operating_expense"  # the class's own bucket elsewhere
     assert out["Sales"].subtype == "revenue"
+
+
+def test_a_company_number_before_a_plain_code_does_not_make_the_codes_dotted():
+    plain = [AccountInput(name="x", code=f"0.{code}") for code in range(111301, 111331)]
+    assert not _dotted(plain, [code_digits(a.code) for a in plain])
+    sections = [AccountInput(name="x", code=f"1.01.{i:02}") for i in range(30)]
+    assert _dotted(sections, [code_digits(a.code) for a in sections])
+
+
+def _names_say(kinds: list[str]) -> np.ndarray:
+    """Type probabilities as if each account's name said its type plainly."""
+    prob = np.full((len(kinds), len(TYPES)), 0.025, dtype=np.float32)
+    for i, kind in enumerate(kinds):
+        prob[i, TYPES.index(kind)] = 0.9
+    return prob
+
+
+def test_a_plain_chart_behind_a_company_number_is_not_read_as_the_brazilian_plan():
+    # 1 assets, 2 liabilities, 3 equity, 4 income, 5 expenses; the names of class 5 say
+    # little ("Salarios 1"), so the codes' agreement rests on classes 1-3
+    rows = [(f"1{i:05}", "asset") for i in range(10)] + [
+        (f"2{i:05}", "liability") for i in range(6)
+    ]
+    rows += [(f"3{i:05}", "equity") for i in range(4)] + [(f"5{i:05}", "asset") for i in range(8)]
+    chart = [AccountInput(name="x", code=f"0.{code}") for code, _kind in rows]
+    scheme, _values, _agreement = _scheme_values(
+        chart, _names_say([kind for _code, kind in rows]), 0.55
+    )
+    assert scheme is None or scheme.key != "br_plano"  # Brazilian 3 is the P&L
+
+
+def test_a_spanish_chart_in_catalan_is_read_as_the_spanish_plan():
+    # classes where the French, Belgian and Spanish plans agree; the names are Catalan
+    rows = [
+        ("100", "Capital social", "equity"), ("112", "Reserva legal i estatutària", "equity"),
+        ("211", "Construccions", "asset"), ("213", "Maquinària", "asset"),
+        ("215", "Altres instal·lacions", "asset"), ("216", "Mobiliari", "asset"),
+        ("217", "Equips per a processos d'informació", "asset"),
+        ("218", "Elements de transport", "asset"), ("300", "Mercaderies", "asset"),
+        ("600", "Compres de mercaderies", "expense"),
+        ("606", "Descomptes sobre compres", "expense"),
+        ("610", "Variació d'existències de mercaderies", "expense"),
+        ("621", "Arrendaments i cànons", "expense"),
+        ("622", "Reparacions i conservació", "expense"),
+        ("623", "Serveis de professionals independents", "expense"),
+        ("625", "Primes d'assegurances", "expense"),
+        ("626", "Serveis bancaris i similars", "expense"),
+        ("629", "Altres serveis", "expense"), ("631", "Altres tributs", "expense"),
+        ("640", "Sous i salaris", "expense"), ("649", "Altres despeses socials", "expense"),
+        ("662", "Interessos de deutes", "expense"),
+        ("669", "Altres despeses financeres", "expense"),
+        ("681", "Amortització de l'immobilitzat material", "expense"),
+        ("700", "Vendes de mercaderies", "income"), ("705", "Prestacions de serveis", "income"),
+        ("708", "Devolucions de vendes i operacions similars", "income"),
+        ("769", "Altres ingressos financers", "income"),
+        # Catalan "en" is also Dutch "and", one of the Belgian plan's words
+        ("240", "Participacions a llarg termini en parts vinculades", "asset"),
+        ("250", "Inversions financeres en instruments de patrimoni", "asset"),
+        ("260", "Fiances constituïdes a llarg termini en efectiu", "asset"),
+        ("302", "Mercaderies en trànsit", "asset"),
+        ("602", "Compres en altres aprovisionaments", "expense"),
+        ("607", "Treballs realitzats per altres empreses en obra", "expense"),
+        ("627", "Publicitat i relacions públiques en mitjans", "expense"),
+    ]  # fmt: skip
+    chart = [AccountInput(name=name, code=code) for code, name, _kind in rows]
+    scheme, _values, _agreement = _scheme_values(
+        chart, _names_say([kind for _c, _n, kind in rows]), 0.55, 0.5, 0.03
+    )
+    assert scheme is not None
+    assert scheme.key == "es_pgc"

@@ -39,6 +39,7 @@ from ledgerlink.financials.categorise.text import (
 from ledgerlink.financials.taxonomy import Taxonomy, taxonomy
 
 REVIEW_BELOW = 0.6
+LANGUAGE_SHARE = 0.5
 HIGH_CONFIDENCE = 0.85
 TYPES = ("asset", "liability", "equity", "income", "expense")
 Floats = npt.NDArray[np.float32]
@@ -302,7 +303,13 @@ def _scheme_values(
         tokens = [
             found for a in accounts if (found := every_word.intersection(normalise(a.name).split()))
         ]
-        dotted = sum(1 for i in coded if not accounts[i].code.strip().isdigit()) > len(coded) / 2
+        dotted = _dotted(accounts, [code_digits(a.code) for a in accounts])
+        said_by = {
+            key: sum(1 for t in tokens if t & s.words) / len(accounts)
+            for key, s in schemes().items()
+            if s.words
+        }
+        leading = max(said_by.values(), default=0.0)
         for scheme in schemes().values():
             if scheme.separated and not dotted:
                 continue
@@ -322,8 +329,11 @@ def _scheme_values(
             score = agree / share if total >= 0.6 * len(coded) else 0.0
             if scheme.words and score:
                 # names in the scheme's own language (German names: not the Dutch RGS)
-                said = sum(1 for t in tokens if t & scheme.words) / len(accounts)
-                score += min(said, 0.2) * weights_bonus
+                said = said_by[scheme.key]
+                # the chart's language is the one whose words it uses most: a scheme whose
+                # words are far rarer (Dutch "en" in Catalan names) is not in its language
+                if said >= LANGUAGE_SHARE * leading:
+                    score += min(said, 0.2) * weights_bonus
                 if said < 0.02:
                     # not one name in the scheme's language: a translated chart, or another one
                     score -= absent_penalty
@@ -338,18 +348,33 @@ def _scheme_values(
 _SECTION = re.compile(r"\s*(\d+)[.\-\s]")
 
 
+def _shared_section(accounts: Sequence[AccountInput], digits: list[str]) -> str:
+    """A first code section every code of the chart shares ("0." in "0.211001"), if any."""
+    coded = [a.code for a, d in zip(accounts, digits, strict=True) if d]
+    if len(coded) < 20:
+        return ""
+    first = {m.group(1) if (m := _SECTION.match(code)) else "" for code in coded}
+    return first.pop() if len(first) == 1 else ""
+
+
 def chart_digits(accounts: Sequence[AccountInput]) -> list[str]:
     """Each account's code digits, without a first section every code of the chart shares
     ("0.211001", "0.511114": a company or ledger number before the national code)."""
     digits = [code_digits(a.code) for a in accounts]
-    coded = [a.code for a, d in zip(accounts, digits, strict=True) if d]
-    if len(coded) < 20:
-        return digits
-    first = {m.group(1) if (m := _SECTION.match(code)) else "" for code in coded}
-    section = first.pop() if len(first) == 1 else ""
+    section = _shared_section(accounts, digits)
     if not section:
         return digits
     return [d[len(section) :] if d else d for d in digits]
+
+
+def _dotted(accounts: Sequence[AccountInput], digits: list[str]) -> bool:
+    """Whether most codes are written in sections ("1.01.02"), a shared first section aside:
+    "0.211001" is a plain code behind a company number."""
+    section = _shared_section(accounts, digits)
+    coded = [a.code.strip() for a, d in zip(accounts, digits, strict=True) if d]
+    if section:
+        coded = [_SECTION.sub("", code, count=1) for code in coded]
+    return sum(1 for code in coded if not code.isdigit()) > len(coded) / 2
 
 
 def _type_of(value: str) -> str:
