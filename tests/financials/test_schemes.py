@@ -77,6 +77,9 @@ def test_a_value_may_allow_several_types():
         ("rs_kontni", "6000", "revenue"),
         ("pl_zpk", "2010", "asset|liability"),  # settlements
         ("pl_zpk", "8010", "equity"),
+        ("bg_nsp", "4910", "current_asset|current_liability"),  # sundry debtors and creditors
+        ("bg_nsp", "4090", "payable"),  # no French exception for suppliers in debit
+        ("de_skr04", "7610", "other_expense"),  # taxes on income
         ("it_cee", "6480006", "liability"),
         ("pt_snc", "2432", "current_asset|current_liability"),  # the state: both sides
         ("nl_rgs", "0501010", "non_current_asset|equity"),  # RGS equity, decimal participations
@@ -248,3 +251,40 @@ def test_a_spanish_chart_in_catalan_is_read_as_the_spanish_plan():
     )
     assert scheme is not None
     assert scheme.key == "es_pgc"
+
+
+def test_the_bulgarian_plan_is_told_from_the_french_one_only_by_bulgarian_names():
+    rows = [
+        ("101", "Основен капитал", "Share capital", "equity"),
+        ("111", "Законови резерви", "Legal reserves", "equity"),
+        ("122", "Непокрита загуба", "Uncovered loss", "equity"),
+        ("152", "Дългосрочни заеми", "Long-term loans", "liability"),
+        ("201", "Земи", "Land", "asset"), ("203", "Сгради", "Buildings", "asset"),
+        ("204", "Машини и оборудване", "Machinery and equipment", "asset"),
+        ("241", "Амортизация на сгради", "Depreciation of buildings", "asset"),
+        ("302", "Материали", "Materials", "asset"), ("304", "Стоки", "Goods", "asset"),
+        ("401", "Доставчици", "Suppliers", "liability"),
+        ("409", "Други разчети с доставчици", "Other settlements with suppliers", "liability"),
+        ("411", "Клиенти", "Customers", "asset"),
+        ("419", "Други разчети с клиенти", "Other settlements with customers", "asset"),
+        ("421", "Персонал", "Staff", "liability"),
+        ("453", "Разчети за данък върху добавената стойност", "VAT", "liability"),
+        ("461", "Разчети с осигурители", "Social security", "liability"),
+        ("498", "Други дебитори", "Other debtors", "asset"),
+        ("499", "Други кредитори", "Other creditors", "liability"),
+        ("501", "Каса", "Cash", "asset"), ("503", "Разплащателна сметка", "Bank", "asset"),
+        ("601", "Разходи за материали", "Materials expense", "expense"),
+        ("602", "Разходи за външни услуги", "External services", "expense"),
+        ("603", "Разходи за амортизации", "Depreciation", "expense"),
+        ("604", "Разходи за заплати", "Salaries", "expense"),
+        ("702", "Приходи от продажби на стоки", "Sales of goods", "income"),
+        ("703", "Приходи от продажби на услуги", "Sales of services", "income"),
+    ]  # fmt: skip
+    kinds = _names_say([kind for *_names, kind in rows])
+    bulgarian = [AccountInput(name=bg, code=code) for code, bg, _en, _kind in rows]
+    english = [AccountInput(name=en, code=code) for code, _bg, en, _kind in rows]
+    chosen, _values, _agreement = _scheme_values(bulgarian, kinds, 0.55, 0.5, 0.03)
+    assert chosen is not None
+    assert chosen.key == "bg_nsp"
+    chosen, _values, _agreement = _scheme_values(english, kinds, 0.55, 0.5, 0.03)
+    assert chosen is None or chosen.key != "bg_nsp"

@@ -313,6 +313,8 @@ def _scheme_values(
         for scheme in schemes().values():
             if scheme.separated and not dotted:
                 continue
+            if scheme.own_language and not _in_language(said_by[scheme.key], leading):
+                continue
             agree = 0.0
             total = 0
             for i in coded:
@@ -332,7 +334,7 @@ def _scheme_values(
                 said = said_by[scheme.key]
                 # the chart's language is the one whose words it uses most: a scheme whose
                 # words are far rarer (Dutch "en" in Catalan names) is not in its language
-                if said >= LANGUAGE_SHARE * leading:
+                if _in_language(said, leading):
                     score += min(said, 0.2) * weights_bonus
                 if said < 0.02:
                     # not one name in the scheme's language: a translated chart, or another one
@@ -343,6 +345,12 @@ def _scheme_values(
     if chosen is None:
         return None, [None] * len(accounts), 0.0
     return chosen, [chosen.lookup(d) if d else None for d in digits], best_score
+
+
+def _in_language(said: float, leading: float) -> bool:
+    """Whether the names are in a scheme's language: its words are at least half as common
+    as the commonest language's (Dutch "en" in Catalan names is not Dutch)."""
+    return said >= 0.02 and said >= LANGUAGE_SHARE * leading
 
 
 _SECTION = re.compile(r"\s*(\d+)[.\-\s]")

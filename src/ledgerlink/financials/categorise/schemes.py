@@ -19,6 +19,9 @@ class Scheme:
     longest: int
     words: frozenset[str] = frozenset()
     separated: bool = False  # only for charts whose codes are written in dotted sections
+    # detected only from names in its own language: a national variant of a family of plans
+    # (the Bulgarian one of the French) that the codes alone hardly tell apart
+    own_language: bool = False
 
     cache: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
 
@@ -48,6 +51,7 @@ def schemes() -> dict[str, Scheme]:
             longest=max(len(p) for p in item["prefixes"]),
             words=frozenset(normalise(w) for w in item.get("words", ())),
             separated=bool(item.get("separated", False)),
+            own_language=bool(item.get("own_language", False)),
         )
         for key, item in data.items()
     }
