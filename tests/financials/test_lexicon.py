@@ -5,6 +5,7 @@ from __future__ import annotations
 from ledgerlink.financials.categorise.engine import (
     AccountInput,
     detail_words,
+    named_type,
     suggest,
     term_words,
     type_words,
@@ -47,3 +48,19 @@ def test_long_term_and_short_term_words_decide_current_or_not():
     long_loan, short_loan = suggest(chart)
     assert (long_loan.type, long_loan.subtype) == ("liability", "non_current_liability")
     assert (short_loan.type, short_loan.subtype) == ("liability", "current_liability")
+
+
+def test_a_group_of_income_and_costs_names_neither_for_its_accounts():
+    # Polish class 7 pairs each income with its costs under one group
+    assert named_type("Przychody i koszty finansowe") == []
+    assert named_type("Przychody finansowe") == ["income"]
+    group = "Przychody i koszty finansowe"
+    rows = [
+        ("7", "Przychody i koszty", ""), ("75", group, "Przychody i koszty"),
+        ("750", "Przychody finansowe", group), ("751", "Koszty finansowe", group),
+        ("7512", "Odsetki zapłacone", group), ("7514", "Ujemne różnice kursowe", group),
+    ]  # fmt: skip
+    chart = [AccountInput(name=name, code=code, parent_name=parent) for code, name, parent in rows]
+    out = {a.code: s for a, s in zip(chart, suggest(chart), strict=True)}
+    # interest paid and exchange losses: the group's first word ("income") no longer decides
+    assert out["7512"].type == out["7514"].type == "expense"

@@ -261,6 +261,17 @@ def type_words(text: str) -> list[str]:
     return type_keyword_index().matches(words(_without_rates(text)))
 
 
+def named_type(text: str) -> list[str]:
+    """The type a group's name names, if one: "Przychody i koszty" (income and costs) is a
+    group of both, and says neither."""
+    kinds = type_words(text)
+    if not kinds:
+        return []
+    if {"income", "expense"} <= set(kinds):
+        return []
+    return kinds[:1]
+
+
 @lru_cache(maxsize=1 << 16)
 def term_words(text: str) -> list[str]:
     """ "non_current" or "current" where the text says long- or short-term."""
@@ -554,7 +565,7 @@ def suggest(
                 bucket_rules[i, term_buckets[terms[0]]] += weights.term
         for kind in type_words(account.name)[:1]:
             type_rules[i, TYPES.index(kind)] += weights.keyword_type
-        typed = [kinds[0] for ancestor in chains[i] if (kinds := type_words(ancestor))]
+        typed = [kinds[0] for ancestor in chains[i] if (kinds := named_type(ancestor))]
         if typed:
             # the nearest group that names a type, and the top-most one: "Transport equipment"
             # under "Tangible fixed assets" under "Depreciation expenses" is an expense
