@@ -67,3 +67,17 @@ def test_a_parent_named_like_another_group_is_the_one_whose_code_begins_the_acco
     # without codes the first namesake is taken
     bare = [AccountInput(name=a.name, parent_name=a.parent_name) for a in chart]
     assert parent_indices(bare)[4:] == [2, 2]
+
+
+def test_where_no_namesake_begins_the_code_the_parent_is_the_one_nearest_by_code():
+    # Portuguese SNC: "6411 Land" sits under "Investment properties" of depreciation (641 is not
+    # in the chart); the namesake in class 4 (the asset itself) is not its group
+    chart = [
+        AccountInput(name="Investment properties", code="42", parent_name="Investments"),
+        AccountInput(name="Depreciation", code="64", parent_name="Expenses"),
+        AccountInput(name="Investment properties", code="6412", parent_name="Depreciation"),
+        AccountInput(name="Land", code="421", parent_name="Investment properties"),
+        AccountInput(name="Land", code="6411", parent_name="Investment properties"),
+    ]
+    assert parent_indices(chart)[3:] == [0, 2]
+    assert ancestors_in_chart(chart)[4] == ["Investment properties", "Depreciation", "Expenses"]

@@ -189,7 +189,8 @@ def ancestors_in_chart(
 def parent_indices(accounts: Sequence[AccountInput]) -> list[int | None]:
     """Each account's parent within the chart, found by name. Where several accounts bear
     that name ("Buildings" under fixed assets, under depreciation, under reversals), the one
-    whose code begins the account's code: the group it sits in, not a namesake elsewhere."""
+    whose code begins the account's code: the group it sits in, not a namesake elsewhere;
+    where none does, the one sharing the longest beginning of the code (its neighbour)."""
     by_name: dict[str, list[int]] = defaultdict(list)
     for i, account in enumerate(accounts):
         by_name[normalise(account.name)].append(i)
@@ -202,14 +203,30 @@ def parent_indices(accounts: Sequence[AccountInput]) -> list[int | None]:
             continue
         best = found[0]
         if len(found) > 1 and digits[i]:
-            # the longest code that begins this account's code
+            # the longest code that begins this account's code, else the one sharing the
+            # longest beginning with it (its neighbour, not a namesake in another class)
             prefixes = [
                 j for j in found if j != i and digits[j] and digits[i].startswith(digits[j])
             ]
             if prefixes:
                 best = max(prefixes, key=lambda j: len(digits[j]))
+            else:
+                shared = [(_shared_digits(digits[i], digits[j]), -k) for k, j in enumerate(found)]
+                top, first = max(shared)
+                if top:
+                    best = found[-first]
         out.append(None if best == i else best)
     return out
+
+
+def _shared_digits(a: str, b: str) -> int:
+    """How many leading digits two codes share."""
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
 
 
 def with_codes(accounts: Sequence[AccountInput]) -> Sequence[AccountInput]:
