@@ -288,3 +288,35 @@ def test_the_bulgarian_plan_is_told_from_the_french_one_only_by_bulgarian_names(
     assert chosen.key == "bg_nsp"
     chosen, _values, _agreement = _scheme_values(english, kinds, 0.55, 0.5, 0.03)
     assert chosen is None or chosen.key != "bg_nsp"
+
+
+def test_a_greek_chart_is_read_with_the_greek_plan():
+    rows = [
+        ("10.00", "Γήπεδα και οικόπεδα", "asset"), ("11.00", "Κτίρια και εγκαταστάσεις", "asset"),
+        ("12.00", "Μηχανήματα", "asset"), ("20.00", "Εμπορεύματα", "asset"),
+        ("30.00", "Πελάτες εσωτερικού", "asset"), ("33.00", "Χρεώστες διάφοροι", "asset"),
+        ("38.00", "Ταμείο", "asset"), ("38.03", "Καταθέσεις όψεως", "asset"),
+        ("40.00", "Μετοχικό κεφάλαιο", "equity"), ("41.02", "Τακτικό αποθεματικό", "equity"),
+        ("42.00", "Υπόλοιπο κερδών εις νέο", "equity"),
+        ("44.11", "Προβλέψεις για αποζημίωση προσωπικού", "liability"),
+        ("45.12", "Μακροπρόθεσμα δάνεια τραπεζών", "liability"),
+        ("50.00", "Προμηθευτές εσωτερικού", "liability"),
+        ("54.00", "Υποχρεώσεις από φόρους και τέλη", "liability"),
+        ("55.00", "Ασφαλιστικοί οργανισμοί", "liability"),
+        ("60.00", "Αμοιβές και έξοδα προσωπικού", "expense"),
+        ("62.00", "Παροχές τρίτων", "expense"),
+        ("64.00", "Διάφορα έξοδα", "expense"), ("65.00", "Τόκοι και συναφή έξοδα", "expense"),
+        ("66.00", "Αποσβέσεις παγίων", "expense"), ("70.00", "Πωλήσεις εμπορευμάτων", "income"),
+        ("73.00", "Πωλήσεις υπηρεσιών", "income"),
+        ("75.00", "Έσοδα από παρεπόμενες ασχολίες", "income"),
+    ]  # fmt: skip
+    chart = [AccountInput(name=name, code=code) for code, name, _kind in rows]
+    chosen, values, _agreement = _scheme_values(
+        chart, _names_say([kind for *_rest, kind in rows]), 0.55, 0.5, 0.03
+    )
+    assert chosen is not None
+    assert chosen.key == "gr_egls"
+    by_code = dict(zip((code for code, *_rest in rows), values, strict=True))
+    assert by_code["40.00"] == "equity"
+    assert by_code["50.00"] == "payable"  # French 5 would be cash
+    assert by_code["38.00"] == "cash"
