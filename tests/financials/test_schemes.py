@@ -320,3 +320,32 @@ def test_a_greek_chart_is_read_with_the_greek_plan():
     assert by_code["40.00"] == "equity"
     assert by_code["50.00"] == "payable"  # French 5 would be cash
     assert by_code["38.00"] == "cash"
+
+
+def test_a_turkish_chart_is_read_with_the_uniform_chart_of_accounts():
+    rows = [
+        ("100", "Kasa", "asset"), ("102", "Bankalar", "asset"), ("120", "Alıcılar", "asset"),
+        ("153", "Ticari mallar", "asset"), ("191", "İndirilecek KDV", "asset"),
+        ("252", "Binalar", "asset"), ("253", "Tesis, makine ve cihazlar", "asset"),
+        ("257", "Birikmiş amortismanlar", "asset"), ("300", "Banka kredileri", "liability"),
+        ("320", "Satıcılar", "liability"), ("335", "Personele borçlar", "liability"),
+        ("360", "Ödenecek vergi ve fonlar", "liability"),
+        ("391", "Hesaplanan KDV", "liability"), ("400", "Banka kredileri", "liability"),
+        ("500", "Sermaye", "equity"), ("540", "Yasal yedekler", "equity"),
+        ("570", "Geçmiş yıllar karları", "equity"), ("600", "Yurtiçi satışlar", "income"),
+        ("621", "Satılan ticari mallar maliyeti", "expense"),
+        ("632", "Genel yönetim giderleri", "expense"),
+        ("642", "Faiz gelirleri", "income"), ("656", "Kambiyo zararları", "expense"),
+        ("660", "Kısa vadeli borçlanma giderleri", "expense"),
+        ("770", "Genel yönetim giderleri", "expense"),
+    ]  # fmt: skip
+    chart = [AccountInput(name=name, code=code) for code, name, _kind in rows]
+    chosen, values, _agreement = _scheme_values(
+        chart, _names_say([kind for *_rest, kind in rows]), 0.55, 0.5, 0.03
+    )
+    assert chosen is not None
+    assert chosen.key == "tr_thp"
+    by_code = dict(zip((code for code, *_rest in rows), values, strict=True))
+    assert by_code["500"] == "equity"  # a Sage chart's 5 is direct costs
+    assert by_code["320"] == "payable"
+    assert by_code["642"] == "other_income"
