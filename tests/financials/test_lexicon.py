@@ -64,3 +64,10 @@ def test_a_group_of_income_and_costs_names_neither_for_its_accounts():
     out = {a.code: s for a, s in zip(chart, suggest(chart), strict=True)}
     # interest paid and exchange losses: the group's first word ("income") no longer decides
     assert out["7512"].type == out["7514"].type == "expense"
+
+
+def test_a_type_word_inside_a_longer_type_phrase_is_not_read_again_on_its_own():
+    # "eigen vermogen" is equity; "vermogen" alone (German "Vermögen") is assets
+    assert type_words("Eigen vermogen") == ["equity"]
+    assert type_words("Vermögen") == ["asset"]
+    assert type_words("Vaste activa en eigen vermogen") == ["asset", "equity"]

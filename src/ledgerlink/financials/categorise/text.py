@@ -47,6 +47,9 @@ class KeywordIndex:
     suffix_sizes: tuple[int, ...] = ()
     affix_cache: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
     first_words: frozenset[str] = frozenset()
+    # a word within a longer phrase found is not matched again on its own ("eigen vermogen",
+    # equity, is not also "vermogen", assets)
+    exclusive: bool = False
 
     def _affixed(self, token: str) -> tuple[str, ...]:
         """Details of the prefixes and compound endings ("Mietaufwand" → "*aufwand") of a word."""
@@ -64,14 +67,21 @@ class KeywordIndex:
         found: list[str] = []
         n = len(tokens)
         starts = [i for i, token in enumerate(tokens) if token in self.first_words]
+        covered: set[int] = set()
         for size in range(min(self.longest, n), 0, -1):
             for start in starts:
                 if start + size > n:
                     continue
+                if self.exclusive and covered.intersection(range(start, start + size)):
+                    continue
                 details = self.phrases.get(tuple(tokens[start : start + size]))
                 if details:
                     found.extend(d for d in details if d not in found)
-        for token in tokens:
+                    if self.exclusive:
+                        covered.update(range(start, start + size))
+        for position, token in enumerate(tokens):
+            if position in covered:
+                continue
             affixed = self.affix_cache.get(token)
             if affixed is None:
                 affixed = self.affix_cache[token] = self._affixed(token)
@@ -79,7 +89,7 @@ class KeywordIndex:
         return found
 
 
-def build_keyword_index(data: dict[str, list[str]]) -> KeywordIndex:
+def build_keyword_index(data: dict[str, list[str]], *, exclusive: bool = False) -> KeywordIndex:
     phrases: dict[tuple[str, ...], list[str]] = {}
     prefixes: dict[str, list[str]] = {}
     suffixes: dict[str, list[str]] = {}
@@ -102,6 +112,7 @@ def build_keyword_index(data: dict[str, list[str]]) -> KeywordIndex:
         prefix_sizes=tuple(sorted({len(k) for k in prefixes if k})),
         suffix_sizes=tuple(sorted({len(k) for k in suffixes if k})),
         first_words=frozenset(k[0] for k in phrases),
+        exclusive=exclusive,
     )
 
 
@@ -132,7 +143,7 @@ def term_keyword_index() -> KeywordIndex:
 @cache
 def type_keyword_index() -> KeywordIndex:
     """Words that say only the type (group and root names)."""
-    return build_keyword_index(_keyword_data()["type"])
+    return build_keyword_index(_keyword_data()["type"], exclusive=True)
 
 
 # "0010-0249", "0675-0676+0680-0689": a range of codes (a group) is read as its first code
