@@ -71,3 +71,6 @@ def test_a_type_word_inside_a_longer_type_phrase_is_not_read_again_on_its_own():
     assert type_words("Eigen vermogen") == ["equity"]
     assert type_words("Vermögen") == ["asset"]
     assert type_words("Vaste activa en eigen vermogen") == ["asset", "equity"]
+    # "cost of sales" is a cost, not also "sales" (income): not a group of both
+    assert type_words("Costs chargeable to cost of sales") == ["expense"]
+    assert named_type("Purchases and costs chargeable to cost of sales") == ["expense"]
