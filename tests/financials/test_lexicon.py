@@ -28,6 +28,7 @@ def test_type_words_in_languages_the_model_was_not_trained_on():
     assert type_words("Mietaufwand") == ["expense"]
     assert type_words("Kapitalrücklage") == ["equity"]
     assert type_words("Zzyzx") == []
+    assert type_words("Usawa Mbalimbali") == ["equity"]  # sw: other equity
     assert "share_capital" in detail_words("Μετοχικό κεφάλαιο")
 
 
