@@ -97,6 +97,8 @@ class Weights:
     statement: float = 5.0
     scheme: float = 32.0  # for the type
     scheme_bucket: float = 8.0  # for the level-2 bucket (a keyword such as "depreciation" wins)
+    # the same where the value allows two types: "current_asset|current_liability" says current
+    scheme_mixed_bucket: float = 8.0
     prefix1: float = 3.0
     prefix2: float = 4.0
     prefix3: float = 3.0
@@ -107,6 +109,9 @@ class Weights:
     root: float = 1.0
     keyword: float = 8.0
     term: float = 20.0  # "long-term" / "short-term" in the name or parent → level-2
+    # the parent's own detail words, for the level-2 bucket only: "Buildings" under
+    # "Depreciation of property, plant and equipment" is a depreciation expense
+    parent_keyword: float = 3.0
     keyword_type: float = 6.0
     ancestor_type: float = 0.0  # the nearest ancestor that names a type
     top_ancestor_type: float = 12.0  # the top-most one (measured better)
@@ -289,10 +294,33 @@ def named_type(text: str) -> list[str]:
     return kinds[:1]
 
 
+# "Darlehen <1 Jahr", "Anleihen >5 Jahre", "Kautionen 1–5 Jahre": a remaining term written with
+# symbols and digits, which `words` drops
+_YEARS = r"(?:jahre?|years?|ans?|anos?|años?|anni|anno|godin[ae]?|år|jaar|lat)\b"
+_TERM_SPAN = re.compile(
+    rf"(?P<op><=?|>=?|≤|≥)\s*(?P<n>\d+)\s*{_YEARS}|(?P<range>\d+\s*[-–]\s*\d+),?\s*{_YEARS}",
+    re.IGNORECASE,
+)
+
+
+def _term_span(text: str) -> str | None:
+    found = _TERM_SPAN.search(text) if any(c.isdigit() for c in text) else None
+    if found is None:
+        return None
+    if found.group("range"):
+        return "non_current"  # one to five years: beyond the next twelve months
+    more, years = found.group("op")[0] in ">≥", int(found.group("n"))
+    if more:
+        return "non_current"
+    return "current" if years <= 1 else None
+
+
 @lru_cache(maxsize=1 << 16)
 def term_words(text: str) -> list[str]:
     """ "non_current" or "current" where the text says long- or short-term."""
-    return term_keyword_index().matches(words(text))
+    span = _term_span(text)
+    found = term_keyword_index().matches(words(text))
+    return [span, *(t for t in found if t != span)] if span else found
 
 
 @lru_cache(maxsize=1 << 16)
@@ -576,8 +604,21 @@ def suggest(
             b = layout.buckets.index(layout.detail_bucket[detail])
             bucket_rules[i, b] += weights.keyword
             type_rules[i, layout.bucket_type[b]] += weights.keyword_type
+        if account.parent_name and weights.parent_keyword:
+            named = detail_words(account.parent_name)[:2]
+            for bucket in dict.fromkeys(layout.detail_bucket[d] for d in named):
+                bucket_rules[i, layout.buckets.index(bucket)] += weights.parent_keyword
         if weights.term:
-            terms = term_words(account.name) or term_words(account.parent_name)
+            # the account's own name, else the nearest group that says (a loan under
+            # "Dettes à plus d'un an" under "Dettes")
+            terms = term_words(account.name) or next(
+                (
+                    said
+                    for ancestor in chains[i] or [account.parent_name]
+                    if (said := term_words(ancestor))
+                ),
+                [],
+            )
             if terms:
                 bucket_rules[i, term_buckets[terms[0]]] += weights.term
         for kind in type_words(account.name)[:1]:
@@ -618,6 +659,10 @@ def suggest(
         if len(allowed) > 1:
             others = [t for t, kind in enumerate(TYPES) if kind not in allowed]
             type_rules[i, others] -= scheme_weight
+            # "current_asset|current_liability" still says current, whichever the type
+            for part in value.split("|"):
+                if part in layout.buckets:
+                    bucket_rules[i, layout.buckets.index(part)] += weights.scheme_mixed_bucket
             continue
         type_rules[i, TYPES.index(_type_of(value))] += scheme_weight
         if value in layout.buckets and not _named_within(value, keywords[i][:2], layout):

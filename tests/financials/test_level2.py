@@ -1,0 +1,92 @@
+"""Level-2 evidence: current or non-current, and the bucket within the type."""
+
+from __future__ import annotations
+
+import pytest
+
+from ledgerlink.financials.categorise.engine import (
+    AccountInput,
+    Weights,
+    detail_words,
+    suggest,
+    term_words,
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "term"),
+    [
+        ("Darlehen <1 Jahr", "current"),
+        ("Kautionen <= 1 Jahr", "current"),
+        ("Darlehen >1 Jahr", "non_current"),
+        ("Wechselverbindlichkeiten >5 Jahre", "non_current"),
+        ("Partiarische Darlehen 1–5 Jahre", "non_current"),
+        ("Anleihen 1-5, Jahre konvertibel", "non_current"),
+        ("Forderungen gegen Gesellschafter - Restlaufzeit größer 1 Jahr", "non_current"),
+        ("Receivables from shareholders - remaining term greater than 1 year", "non_current"),
+        ("Current portion of long-term debt", "current"),
+        ("Long-term debt, current portion", "current"),
+    ],
+)
+def test_a_remaining_term_written_with_symbols_or_digits_decides_current_or_not(
+    name: str, term: str
+) -> None:
+    assert term_words(name)[0] == term
+
+
+def test_a_rate_or_an_amount_of_years_beyond_one_below_a_bound_says_nothing() -> None:
+    assert term_words("Wareneingang 19 % Vorsteuer") == []
+    assert term_words("Darlehen <5 Jahre") == []  # up to five years: either
+
+
+def test_a_mixed_class_of_the_scheme_still_says_current() -> None:
+    """French 47 and 48 hold debit and credit balances, both of them current: a name that
+    sounds long-term ("Participations", "Emprunts") does not make them non-current."""
+    rows = [
+        ("101", "Capital"), ("211", "Terrains"), ("401", "Fournisseurs"), ("411", "Clients"),
+        ("4452", "TVA due"), ("4711", "Compte d'attente"), ("4712", "Participations"),
+        ("4561", "Associés - capital appelé"), ("4762", "Emprunts en devises"),
+        ("4863", "Dépôts versés"), ("4871", "Emprunts reçus d'avance"), ("512", "Banque"),
+        ("601", "Achats"), ("701", "Ventes"),
+    ]  # fmt: skip
+    chart = [AccountInput(name=name, code=code, country="FR") for code, name in rows]
+    out = {a.code: s for a, s in zip(chart, suggest(chart), strict=True)}
+    assert out["4712"].bucket == "current_asset"
+    assert out["4871"].bucket == "current_liability"
+    off = Weights(scheme_mixed_bucket=0.0)
+    without = {a.code: s for a, s in zip(chart, suggest(chart, weights=off), strict=True)}
+    assert without["4712"].bucket == "non_current_asset"
+    assert without["4871"].bucket == "non_current_liability"
+
+
+def test_the_parents_detail_words_count_for_the_childs_bucket() -> None:
+    root = "Application of Funds (Assets)"
+    chart = [
+        AccountInput(name=root),
+        AccountInput(name="Current Assets", parent_name=root),
+        AccountInput(name="Cash", parent_name="Current Assets"),
+        AccountInput(name="Intangible Assets", parent_name=root),
+        AccountInput(name="Trademarks and Patents", parent_name="Intangible Assets"),
+        AccountInput(name="Franchise rights", parent_name="Intangible Assets"),
+    ]
+    assert suggest(chart)[-1].bucket == "fixed_asset"
+    assert suggest(chart, weights=Weights(parent_keyword=0.0))[-1].bucket != "fixed_asset"
+
+
+@pytest.mark.parametrize(
+    ("name", "detail"),
+    [
+        ("Depreciacion acumulada muebles y enseres", "accumulated_depreciation"),
+        ("Office Equip Accum Dep", "accumulated_depreciation"),
+        ("Muebles y enseres", "fixed_assets"),
+        ("Construction in progress", "fixed_assets"),
+        ("Máquinas e Equipamentos", "fixed_assets"),
+        ("Gasto por depreciación", "depreciation"),
+        ("Costo de ventas", "cost_of_sales"),
+        ("Caja chica", "cash"),
+    ],
+)
+def test_level2_words_of_spanish_portuguese_and_abbreviated_english_charts(
+    name: str, detail: str
+) -> None:
+    assert detail in detail_words(name)
