@@ -7,10 +7,12 @@ import pytest
 from ledgerlink.financials.categorise.engine import (
     AccountInput,
     Weights,
+    _prefix_terms,
     detail_words,
     suggest,
     term_words,
 )
+from ledgerlink.financials.categorise.schemes import schemes
 
 
 @pytest.mark.parametrize(
@@ -90,3 +92,23 @@ def test_level2_words_of_spanish_portuguese_and_abbreviated_english_charts(
     name: str, detail: str
 ) -> None:
     assert detail in detail_words(name)
+
+
+def test_accounts_of_a_code_prefix_take_the_term_its_other_accounts_say() -> None:
+    terms: list[str | None] = ["current", "current", None, "non_current", "non_current", None]
+    digits = ["2101", "2102", "2103", "2201", "2202", "2203"]
+    assert _prefix_terms(terms, digits) == [None, None, "current", None, None, "non_current"]
+    # one account alone, or a prefix whose accounts disagree, says nothing
+    assert _prefix_terms(["current", None], ["2101", "2102"]) == [None, None]
+    split = ["current", "current", "non_current", None]
+    assert _prefix_terms(split, ["2101", "2102", "2103", "2104"])[-1] is None
+
+
+def test_us_style_codes_12_13_22_23_say_only_asset_or_liability() -> None:
+    """A 12 or 22 is current in some charts numbered 1 assets, 2 liabilities and non-current
+    in others (11 current, 12 non-current): the names decide."""
+    us = schemes()["us_gaap"]
+    assert us.lookup("1205") == us.lookup("1310") == "asset"
+    assert us.lookup("2205") == us.lookup("2310") == "liability"
+    assert us.lookup("1010") == "cash"
+    assert us.lookup("1510") == "fixed_asset"

@@ -112,6 +112,9 @@ class Weights:
     # the parent's own detail words, for the level-2 bucket only: "Buildings" under
     # "Depreciation of property, plant and equipment" is a depreciation expense
     parent_keyword: float = 3.0
+    # what the accounts of the same two-digit code prefix that say short- or long-term say,
+    # for those that do not ("21" under "Current liabilities", "22" under "Non-current …")
+    term_prefix: float = 3.0
     keyword_type: float = 6.0
     ancestor_type: float = 0.0  # the nearest ancestor that names a type
     top_ancestor_type: float = 12.0  # the top-most one (measured better)
@@ -586,6 +589,7 @@ def suggest(
         term: np.asarray([subtypes[b].startswith(term) for b in layout.buckets])
         for term in ("current", "non_current")
     }
+    said_terms: list[str | None] = [None] * n
     for i, account in enumerate(accounts):
         klass = CLASSIFICATIONS.get(account.classification.strip().lower())
         if klass:
@@ -621,6 +625,7 @@ def suggest(
             )
             if terms:
                 bucket_rules[i, term_buckets[terms[0]]] += weights.term
+                said_terms[i] = terms[0]
         for kind in type_words(account.name)[:1]:
             type_rules[i, TYPES.index(kind)] += weights.keyword_type
         typed = [kinds[0] for ancestor in chains[i] if (kinds := named_type(ancestor))]
@@ -639,6 +644,10 @@ def suggest(
     own_class = np.asarray([bool(CLASSIFICATIONS.get(a.classification.strip().lower()))
                             for a in accounts])  # fmt: skip
     digits = chart_digits(accounts)
+    if weights.term_prefix:
+        for i, term in enumerate(_prefix_terms(said_terms, digits)):
+            if term is not None:
+                bucket_rules[i, term_buckets[term]] += weights.term_prefix
     siblings = _sibling_groups(accounts, parents)
     groups = _chart_groups(accounts, digits, weights, siblings, chains)
     if weights.scheme_after_consensus:
@@ -720,6 +729,27 @@ def suggest(
                 reasons=reasons,
             )
         )
+    return out
+
+
+def _prefix_terms(
+    terms: list[str | None], digits: list[str], size: int = 2, share: float = 0.9
+) -> list[str | None]:
+    """For each account that says nothing of its term, what those of its code prefix that do
+    say, where at least two of them do and nearly all agree."""
+    votes: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for term, d in zip(terms, digits, strict=True):
+        if term is not None and len(d) > size:
+            votes[d[:size]][term] += 1
+    out: list[str | None] = []
+    for term, d in zip(terms, digits, strict=True):
+        said = votes.get(d[:size]) if term is None and len(d) > size else None
+        if not said:
+            out.append(None)
+            continue
+        best = max(said, key=lambda t: said[t])
+        total = sum(said.values())
+        out.append(best if said[best] >= 2 and said[best] >= share * total else None)
     return out
 
 
