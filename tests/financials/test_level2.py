@@ -112,3 +112,35 @@ def test_us_style_codes_12_13_22_23_say_only_asset_or_liability() -> None:
     assert us.lookup("2205") == us.lookup("2310") == "liability"
     assert us.lookup("1010") == "cash"
     assert us.lookup("1510") == "fixed_asset"
+
+
+def test_an_expense_named_after_a_fixed_asset_is_its_depreciation() -> None:
+    rows = [
+        ("1000", "Cash"), ("1500", "Motor vehicles"), ("2000", "Accounts payable"),
+        ("3000", "Share capital"), ("4000", "Sales"), ("6000", "Rent"), ("6100", "Wages"),
+        ("6200", "Depreciation Of Motor Vehicles"),
+        ("6300", "Depreciation of Furniture & Office Equipment"), ("6400", "Telephone"),
+    ]  # fmt: skip
+    chart = [AccountInput(name=name, code=code) for code, name in rows]
+    out = suggest(chart)
+    assert [s.bucket for s in out[7:9]] == ["depreciation", "depreciation"]
+    assert out[1].bucket == "fixed_asset"  # the asset itself stays an asset
+    off = suggest(chart, weights=Weights(fixed_asset_expense=0.0))
+    assert "depreciation" not in {s.bucket for s in off[7:9]}
+
+
+def test_a_receivable_in_the_schemes_fixed_asset_class_is_no_debtor() -> None:
+    """French class 27 (other financial fixed assets): loans granted, receivables from the
+    State due beyond the year, not the trade receivables of class 41."""
+    rows = [
+        ("211", "Land"), ("213", "Buildings"), ("2761", "Loans receivable"),
+        ("2763", "Receivables from the State"), ("2766", "Finance lease receivables"),
+        ("2782", "Miscellaneous receivables"), ("401", "Suppliers"), ("411", "Customers"),
+        ("512", "Bank"), ("601", "Purchases"), ("701", "Sales"), ("101", "Share capital"),
+    ]  # fmt: skip
+    chart = [AccountInput(name=name, code=code, country="FR") for code, name in rows]
+    out = suggest(chart)
+    assert {s.bucket for s in out[2:6]} == {"fixed_asset"}
+    assert out[7].bucket == "receivable"
+    off = suggest(chart, weights=Weights(scheme_term=0.0))
+    assert {s.bucket for s in off[2:6]} == {"receivable"}

@@ -112,6 +112,11 @@ class Weights:
     # the parent's own detail words, for the level-2 bucket only: "Buildings" under
     # "Depreciation of property, plant and equipment" is a depreciation expense
     parent_keyword: float = 3.0
+    # a non-current class of the scheme (fixed assets, long-term debt) says non-current for
+    # its accounts' other non-current buckets too (a class-2 loan receivable is no debtor);
+    # "current" is not inferred alike: a US "10" (cash) is all assets in six-digit charts
+    scheme_term: float = 3.0
+    fixed_asset_expense: float = 6.0  # a fixed asset's words, where the account is an expense
     # what the accounts of the same two-digit code prefix that say short- or long-term say,
     # for those that do not ("21" under "Current liabilities", "22" under "Non-current …")
     term_prefix: float = 3.0
@@ -412,6 +417,8 @@ def _in_language(said: float, leading: float) -> bool:
     return said >= 0.02 and said >= LANGUAGE_SHARE * leading
 
 
+_NON_CURRENT = frozenset({"non_current_asset", "non_current_liability"})
+
 _SECTION = re.compile(r"\s*(\d+)[.\-\s]")
 
 
@@ -590,6 +597,10 @@ def suggest(
         for term in ("current", "non_current")
     }
     said_terms: list[str | None] = [None] * n
+    # an expense named after a fixed asset ("Buildings" among the expenses, "Depreciation of
+    # motor vehicles") is that asset's depreciation
+    fixed_bucket = layout.buckets.index("fixed_asset")
+    depreciation_bucket = layout.buckets.index("depreciation")
     for i, account in enumerate(accounts):
         klass = CLASSIFICATIONS.get(account.classification.strip().lower())
         if klass:
@@ -608,10 +619,15 @@ def suggest(
             b = layout.buckets.index(layout.detail_bucket[detail])
             bucket_rules[i, b] += weights.keyword
             type_rules[i, layout.bucket_type[b]] += weights.keyword_type
+            if b == fixed_bucket:
+                bucket_rules[i, depreciation_bucket] += weights.fixed_asset_expense
         if account.parent_name and weights.parent_keyword:
             named = detail_words(account.parent_name)[:2]
             for bucket in dict.fromkeys(layout.detail_bucket[d] for d in named):
-                bucket_rules[i, layout.buckets.index(bucket)] += weights.parent_keyword
+                b = layout.buckets.index(bucket)
+                bucket_rules[i, b] += weights.parent_keyword
+                if b == fixed_bucket:
+                    bucket_rules[i, depreciation_bucket] += weights.parent_keyword
         if weights.term:
             # the account's own name, else the nearest group that says (a loan under
             # "Dettes à plus d'un an" under "Dettes")
@@ -676,6 +692,8 @@ def suggest(
         type_rules[i, TYPES.index(_type_of(value))] += scheme_weight
         if value in layout.buckets and not _named_within(value, keywords[i][:2], layout):
             bucket_rules[i, layout.buckets.index(value)] += weights.scheme_bucket
+            if subtypes[value] in _NON_CURRENT:
+                bucket_rules[i, term_buckets["non_current"]] += weights.scheme_term
     if weights.code_discount and scheme is not None and model is not None:
         # the scheme now says what the codes mean in this chart: the model's code features
         # (what a first digit means across all the charts it saw) count less
