@@ -86,6 +86,8 @@ def test_the_parents_detail_words_count_for_the_childs_bucket() -> None:
         ("Gasto por depreciación", "depreciation"),
         ("Costo de ventas", "cost_of_sales"),
         ("Caja chica", "cash"),
+        ("Verbindlichkeiten aus L&L ohne Vorsteuerabzug", "accounts_payable"),
+        ("Forderungen aus LuL", "accounts_receivable"),
     ],
 )
 def test_level2_words_of_spanish_portuguese_and_abbreviated_english_charts(

@@ -97,7 +97,8 @@ class Weights:
     statement: float = 5.0
     scheme: float = 32.0  # for the type
     scheme_bucket: float = 8.0  # for the level-2 bucket (a keyword such as "depreciation" wins)
-    # the same where the value allows two types: "current_asset|current_liability" says current
+    # where the value allows two types, "current_asset|current_liability" still says current:
+    # for every current bucket (a creditor in Dutch 13 is a payable)
     scheme_mixed_bucket: float = 8.0
     prefix1: float = 3.0
     prefix2: float = 4.0
@@ -685,9 +686,11 @@ def suggest(
             others = [t for t, kind in enumerate(TYPES) if kind not in allowed]
             type_rules[i, others] -= scheme_weight
             # "current_asset|current_liability" still says current, whichever the type
-            for part in value.split("|"):
-                if part in layout.buckets:
-                    bucket_rules[i, layout.buckets.index(part)] += weights.scheme_mixed_bucket
+            parts = {subtypes.get(part) for part in value.split("|")}
+            if parts <= {"current_asset", "current_liability"}:
+                bucket_rules[i, term_buckets["current"]] += weights.scheme_mixed_bucket
+            elif parts <= _NON_CURRENT:
+                bucket_rules[i, term_buckets["non_current"]] += weights.scheme_mixed_bucket
             continue
         type_rules[i, TYPES.index(_type_of(value))] += scheme_weight
         if value in layout.buckets and not _named_within(value, keywords[i][:2], layout):
