@@ -146,3 +146,34 @@ def test_a_receivable_in_the_schemes_fixed_asset_class_is_no_debtor() -> None:
     assert out[7].bucket == "receivable"
     off = suggest(chart, weights=Weights(scheme_term=0.0))
     assert {s.bucket for s in off[2:6]} == {"receivable"}
+
+
+def test_the_parent_counts_more_where_the_name_has_no_detail_words() -> None:
+    rows = [
+        ("501", "Cash on hand", "Cash"), ("503", "Current account in BGN", "Cash"),
+        ("505", "Letters of credit in BGN", "Cash"),
+        ("506", "Letters of credit in foreign currency", "Cash"),
+        ("508", "Payment checks", "Cash"), ("411", "Customers", ""), ("401", "Suppliers", ""),
+        ("601", "Materials", ""), ("701", "Sales", ""),
+    ]  # fmt: skip
+    chart = [AccountInput(name=n, code=c, parent_name=p) for c, n, p in rows]
+    assert {s.bucket for s in suggest(chart)[:5]} == {"cash"}
+    off = suggest(chart, weights=Weights(parent_alone=0.0))
+    assert {s.bucket for s in off[3:5]} == {"current_asset"}
+
+
+@pytest.mark.parametrize(
+    ("name", "detail"),
+    [
+        ("Goods in transit", "inventory"),
+        ("Work in process inventories", "inventory"),
+        ("Productos elaborados", "inventory"),
+        ("Advance to supplier", "prepayments"),
+    ],
+)
+def test_stock_and_advances_words(name: str, detail: str) -> None:
+    assert detail in detail_words(name)
+
+
+def test_assets_held_for_sale_are_current() -> None:
+    assert term_words("Non-current assets held for sale")[0] == "current"

@@ -113,6 +113,7 @@ class Weights:
     # the parent's own detail words, for the level-2 bucket only: "Buildings" under
     # "Depreciation of property, plant and equipment" is a depreciation expense
     parent_keyword: float = 3.0
+    parent_alone: float = 4.0  # and this more where the account's own name has no detail words
     # a non-current class of the scheme (fixed assets, long-term debt) says non-current for
     # its accounts' other non-current buckets too (a class-2 loan receivable is no debtor);
     # "current" is not inferred alike: a US "10" (cash) is all assets in six-digit charts
@@ -624,11 +625,12 @@ def suggest(
                 bucket_rules[i, depreciation_bucket] += weights.fixed_asset_expense
         if account.parent_name and weights.parent_keyword:
             named = detail_words(account.parent_name)[:2]
+            weight = weights.parent_keyword + (0.0 if keywords[i] else weights.parent_alone)
             for bucket in dict.fromkeys(layout.detail_bucket[d] for d in named):
                 b = layout.buckets.index(bucket)
-                bucket_rules[i, b] += weights.parent_keyword
+                bucket_rules[i, b] += weight
                 if b == fixed_bucket:
-                    bucket_rules[i, depreciation_bucket] += weights.parent_keyword
+                    bucket_rules[i, depreciation_bucket] += weight
         if weights.term:
             # the account's own name, else the nearest group that says (a loan under
             # "Dettes à plus d'un an" under "Dettes")
