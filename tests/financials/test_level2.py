@@ -39,6 +39,16 @@ def test_a_remaining_term_written_with_symbols_or_digits_decides_current_or_not(
 def test_a_rate_or_an_amount_of_years_beyond_one_below_a_bound_says_nothing() -> None:
     assert term_words("Wareneingang 19 % Vorsteuer") == []
     assert term_words("Darlehen <5 Jahre") == []  # up to five years: either
+    assert term_words("Forderungen >1 an Mitarbeiter") == []  # German "an" is no year
+
+
+def test_deferred_taxes_and_pensions_are_long_term_by_nature() -> None:
+    assert term_words("Passive latente Steuern") == ["non_current"]
+    assert term_words("Deferred tax assets") == ["non_current"]
+    assert term_words("Rückstellungen für Pensionen und ähnliche Verpflichtungen") == [
+        "non_current"
+    ]
+    assert term_words("End of Service Provision") == ["non_current"]
 
 
 def test_a_mixed_class_of_the_scheme_still_says_current() -> None:

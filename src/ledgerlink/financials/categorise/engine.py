@@ -306,7 +306,7 @@ def named_type(text: str) -> list[str]:
 
 # "Darlehen <1 Jahr", "Anleihen >5 Jahre", "Kautionen 1–5 Jahre": a remaining term written with
 # symbols and digits, which `words` drops
-_YEARS = r"(?:jahre?|years?|ans?|anos?|años?|anni|anno|godin[ae]?|år|jaar|lat)\b"
+_YEARS = r"(?:jahre?|years?|ans|anos?|años?|anni|anno|godin[ae]?|år|jaar|lat)\b"
 _TERM_SPAN = re.compile(
     rf"(?P<op><=?|>=?|≤|≥)\s*(?P<n>\d+)\s*{_YEARS}|(?P<range>\d+\s*[-–]\s*\d+),?\s*{_YEARS}",
     re.IGNORECASE,
