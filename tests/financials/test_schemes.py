@@ -183,6 +183,21 @@ def test_interest_numbered_among_the_overheads_is_still_interest():
     assert out["Sales"].subtype == "revenue"
 
 
+def test_interest_typed_expense_by_the_platform_is_still_interest():
+    # Xero types its default 437 Interest Expense "EXPENSE", like every overhead.
+    chart = [
+        ("404", "Bank Fees", "EXPENSE"),
+        ("433", "Insurance", "EXPENSE"),
+        ("437", "Interest Expense", "EXPENSE"),
+        ("270", "Interest Income", "REVENUE"),
+    ]
+    suggested = suggest([AccountInput(code=c, name=n, platform_type=t) for c, n, t in chart])
+    out = dict(zip((n for _, n, _ in chart), suggested, strict=True))
+    assert out["Interest Expense"].detail == "interest_expense"
+    assert out["Interest Income"].detail == "interest_income"
+    assert out["Insurance"].subtype == "operating_expense"
+
+
 def test_a_company_number_before_a_plain_code_does_not_make_the_codes_dotted():
     plain = [AccountInput(name="x", code=f"0.{code}") for code in range(111301, 111331)]
     assert not _dotted(plain, [code_digits(a.code) for a in plain])

@@ -612,7 +612,8 @@ def suggest(
             type_rules[i, TYPES.index(platform)] += weights.platform_type
         elif platform:
             b = layout.buckets.index(platform)
-            bucket_rules[i, b] += weights.platform_type
+            if not _named_within(platform, keywords[i][:2], layout):
+                bucket_rules[i, b] += weights.platform_type
             type_rules[i, layout.bucket_type[b]] += weights.platform_type
         if account.statement in ("pl", "bs"):
             off = (0, 1, 2) if account.statement == "pl" else (3, 4)
@@ -807,8 +808,9 @@ def _bucket_consensus(
 
 def _named_within(bucket: str, found: list[str], layout: _Layout) -> bool:
     """Whether the name's own keywords say "other income/expense" where the scheme's class
-    says operating: charts number interest and exchange differences among the overheads
-    ("4-5 overheads" in Xero's), and they are still interest and exchange differences."""
+    or the platform's type says operating: charts number interest and exchange differences
+    among the overheads ("4-5 overheads" in Xero's, which types them "EXPENSE" like the
+    rest), and they are still interest and exchange differences."""
     if bucket not in ("operating_expense", "revenue"):
         return False
     other = "other_expense" if bucket == "operating_expense" else "other_income"
