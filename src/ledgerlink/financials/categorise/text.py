@@ -199,6 +199,7 @@ def feature_strings(
             for token in words(ancestor):
                 out.append("a:" + token)
     out.append(f"d:{min(len(ancestors), 6)}")
+    out.extend(_words_in_class(tokens, code))
     digits = code_digits(code)
     if digits:
         out.append(f"cl:{len(digits)}")
@@ -249,9 +250,18 @@ def feature_hashes(
         for ancestor in ancestors[:-1]:
             out.extend(_text_hashes(ancestor, "a:", ""))
     tail.append(f"d:{min(len(ancestors), 6)}")
+    tail.extend(_words_in_class(words(name), code))
     tail.extend(_code_features(code))
     out.extend(hashed(tail))
     return out
+
+
+def _words_in_class(tokens: list[str], code: str) -> list[str]:
+    """Each word of the name with the code's first digit: the class a chart numbers a word
+    under tells which of its meanings is meant ("provision" as a liability or an expense).
+    Measured by cross-validation: +0.001 type macro-F1, +0.003 level-2 over three seeds."""
+    first = code_digits(code)[:1] or "-"
+    return [f"wc:{first}:{token}" for token in tokens]
 
 
 def code_feature_hashes(codes: list[str]) -> tuple[npt.NDArray[np.uint32], list[int]]:

@@ -20,6 +20,7 @@ import numpy.typing as npt
 
 from ledgerlink.financials.categorise import model as model_module
 from ledgerlink.financials.categorise.engine import TYPES, AccountInput, buckets, chart_features
+from ledgerlink.financials.categorise.text import HASH_BITS
 
 ODOO = {
     "asset_receivable": ("asset", "receivable"), "asset_cash": ("asset", "cash"),
@@ -144,23 +145,28 @@ def fit(charts: Sequence[Chart], seed: int = 7, alpha: float = 1e-4) -> model_mo
     flat = np.concatenate(indices)
     matrix = sparse.csr_matrix(
         (np.ones(len(flat), dtype=np.float32), flat, np.asarray(indptr)),
-        shape=(len(types), 1 << 18),
+        shape=(len(types), 1 << HASH_BITS),
     )
     type_y = np.asarray(types)
     bucket_y = np.asarray(bucket_labels)
     heads = {}
-    used = np.zeros(1 << 18, dtype=bool)
+    used = np.zeros(1 << HASH_BITS, dtype=bool)
     for name, x, y, classes in (
         ("type", matrix, type_y, TYPES),
         ("bucket", matrix[bucket_y >= 0], bucket_y[bucket_y >= 0], bucket_names),
     ):
         clf = SGDClassifier(loss="log_loss", alpha=alpha, max_iter=12, tol=None, random_state=seed)
         clf.fit(x, y)
-        weights = np.zeros((1 << 18, len(classes)), dtype=np.float32)
+        weights = np.zeros((1 << HASH_BITS, len(classes)), dtype=np.float32)
         bias = np.full(len(classes), -10.0, dtype=np.float32)
+        coef, intercept = clf.coef_, clf.intercept_
+        if len(clf.classes_) == 2:
+            # two classes: one score for the second; the first's is zero (same softmax)
+            coef = np.vstack([np.zeros_like(coef[0]), coef[0]])
+            intercept = np.asarray([0.0, intercept[0]])
         for column, label in enumerate(clf.classes_):
-            weights[:, label] = clf.coef_[column]
-            bias[label] = clf.intercept_[column]
+            weights[:, label] = coef[column]
+            bias[label] = intercept[column]
         used |= np.abs(weights).max(axis=1) > 1e-3
         heads[name] = (classes, weights, bias)
     keys = np.flatnonzero(used).astype(np.uint32)
