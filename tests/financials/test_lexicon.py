@@ -75,3 +75,19 @@ def test_a_type_word_inside_a_longer_type_phrase_is_not_read_again_on_its_own():
     # "cost of sales" is a cost, not also "sales" (income): not a group of both
     assert type_words("Costs chargeable to cost of sales") == ["expense"]
     assert named_type("Purchases and costs chargeable to cost of sales") == ["expense"]
+
+
+def test_dutch_sales_and_cost_of_sales_under_one_group():
+    # "verkopen" is sales; "kostprijs verkopen" is their cost, not also sales
+    assert type_words("Kostprijs verkopen") == ["expense"]
+    assert detail_words("Kostprijs verkopen") == ["cost_of_sales"]
+    group = "VERKOOPRESULTATEN"
+    chart = [
+        AccountInput(name=group),
+        AccountInput(name="Verkopen handel hoog", parent_name=group),
+        AccountInput(name="Verkopen fabricage laag", parent_name=group),
+        AccountInput(name="Kostprijs verkopen", parent_name=group),
+    ]
+    out = {a.name: s for a, s in zip(chart, suggest(chart), strict=True)}
+    assert out["Verkopen handel hoog"].detail == out["Verkopen fabricage laag"].detail == "revenue"
+    assert out["Kostprijs verkopen"].detail == "cost_of_sales"

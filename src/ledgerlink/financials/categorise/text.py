@@ -131,7 +131,7 @@ def _keyword_data() -> dict[str, dict[str, list[str]]]:
 @cache
 def keyword_index() -> KeywordIndex:
     """Keywords per taxonomy detail."""
-    return build_keyword_index(_keyword_data()["detail"])
+    return build_keyword_index(_keyword_data()["detail"], exclusive=True)
 
 
 @cache
