@@ -35,8 +35,6 @@ def open_rent(page: Page, orgs, *, screenshots: bool = False) -> None:
     expect(heading(page)).to_have_text("Financials")
     expect(page.get_by_role("heading", name="Balance sheet")).to_be_visible()
     assert_accessible(page)
-    if screenshots:
-        shot(page, "statements")
     page.get_by_role("link", name="Client's own accounts").click()
     expect(page.get_by_role("rowheader", name="Wages and Salaries")).to_be_visible()
     assert_accessible(page)
@@ -143,3 +141,23 @@ def test_pick_a_legal_entity_at_360px(narrow_page: Page, orgs) -> None:
     expect(narrow_page.get_by_role("heading", name="Balance sheet")).to_be_visible()
     assert_no_horizontal_overflow(narrow_page)
     assert_accessible(narrow_page)
+
+
+def test_after_a_sync_the_statements_are_categorised_and_the_report_available(
+    page: Page, orgs
+) -> None:
+    from ledgerlink.reports import services as reports
+
+    company = orgs.alpha.company
+    load_sandbox_ledger(company)
+    # what a completed sync's tasks do: categorise the accounts, then build the report
+    services.categorise_company(company)
+    reports.queue_reports(company, ["financials"])
+    reports.build_company_reports(company.pk)
+    sign_in(page, orgs.alpha.analyst.email)
+    page.goto(f"/portal/companies/{company.pk}/financials/")
+    expect(page.get_by_text("not yet categorised")).to_have_count(0)
+    expect(page.get_by_role("link", name=re.compile(r"Download Financials"))).to_be_visible()
+    expect(page.get_by_role("rowheader", name="Interest expense")).to_be_visible()
+    assert_accessible(page)
+    shot(page, "statements")
