@@ -210,3 +210,28 @@ def test_stock_and_advances_words(name: str, detail: str) -> None:
 
 def test_assets_held_for_sale_are_current() -> None:
     assert term_words("Non-current assets held for sale")[0] == "current"
+
+
+def test_a_catch_all_class_yields_to_the_bucket_the_name_says() -> None:
+    """SKR04's class 3 holds all the liabilities, its 35-38 the "other" ones: trade creditors
+    numbered there are still trade creditors; and in a class of operating expenses an
+    expense named after a fixed asset is its depreciation (the Dutch 48 "Afschrijvingen")."""
+    rows = [
+        ("0200", "Grundstücke"), ("1200", "Forderungen aus Lieferungen und Leistungen"),
+        ("1800", "Bank"), ("2000", "Gezeichnetes Kapital"),
+        ("3500", "Sonstige Verbindlichkeiten"),
+        ("3510", "Verbindlichkeiten aus Lieferungen und Leistungen gegenüber Gesellschaftern"),
+        ("3790", "Lohn- und Gehaltsverrechnung"), ("4000", "Umsatzerlöse"),
+        ("6000", "Löhne und Gehälter"), ("6310", "Miete"), ("6330", "Gebäude"),
+    ]  # fmt: skip
+    chart = [AccountInput(name=name, code=code) for code, name in rows]
+    model = _rules_only()
+    out = {a.code: s for a, s in zip(chart, suggest(chart, model=model), strict=True)}
+    assert out["3510"].reasons == ("scheme de_skr04",)
+    assert out["3510"].bucket == "payable"
+    assert out["6330"].bucket == "depreciation"
+    assert out["3500"].bucket == "current_liability"
+    off = suggest(chart, model=model, weights=Weights(named_over_catch_all=False))
+    without = {a.code: s for a, s in zip(chart, off, strict=True)}
+    assert without["3510"].bucket == "current_liability"
+    assert without["6330"].bucket == "operating_expense"

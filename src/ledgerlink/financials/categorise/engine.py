@@ -139,6 +139,9 @@ class Weights:
     bucket_prefix2: float = 0.5
     bucket_siblings: float = 0.5
     mixed_prefix: float = 0.2  # code-prefix consensus where the scheme's value allows two types
+    # a scheme's or platform's catch-all bucket (current liabilities) yields to the bucket of
+    # the same subtype the name says (trade creditors)
+    named_over_catch_all: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +151,8 @@ class _Layout:
     bucket_type: npt.NDArray[np.int64]
     defaults: dict[str, str]
     detail_bucket: dict[str, str]
+    catch_all: frozenset[str]  # the buckets holding their type's "other …" detail
+    subtypes: dict[str, str]  # bucket → subtype
 
 
 @cache
@@ -169,6 +174,8 @@ def _layout() -> _Layout:
         bucket_type=np.asarray(kinds),
         defaults=defaults,
         detail_bucket={d.key: d.bucket for d in tax.details.values()},
+        catch_all=frozenset(d.bucket for d in tax.details.values() if d.key.startswith("other_")),
+        subtypes={d.bucket: d.subtype for d in tax.details.values()},
     )
 
 
@@ -612,7 +619,7 @@ def suggest(
             type_rules[i, TYPES.index(platform)] += weights.platform_type
         elif platform:
             b = layout.buckets.index(platform)
-            if not _named_within(platform, keywords[i][:2], layout):
+            if not _named_within(platform, keywords[i][:2], layout, weights):
                 bucket_rules[i, b] += weights.platform_type
             type_rules[i, layout.bucket_type[b]] += weights.platform_type
         if account.statement in ("pl", "bs"):
@@ -696,8 +703,9 @@ def suggest(
                 bucket_rules[i, term_buckets["non_current"]] += weights.scheme_mixed_bucket
             continue
         type_rules[i, TYPES.index(_type_of(value))] += scheme_weight
-        if value in layout.buckets and not _named_within(value, keywords[i][:2], layout):
-            bucket_rules[i, layout.buckets.index(value)] += weights.scheme_bucket
+        if value in layout.buckets:
+            if not _named_within(value, keywords[i][:2], layout, weights):
+                bucket_rules[i, layout.buckets.index(value)] += weights.scheme_bucket
             if subtypes[value] in _NON_CURRENT:
                 bucket_rules[i, term_buckets["non_current"]] += weights.scheme_term
     if weights.code_discount and scheme is not None and model is not None:
@@ -806,15 +814,31 @@ def _bucket_consensus(
     return out
 
 
-def _named_within(bucket: str, found: list[str], layout: _Layout) -> bool:
+def _named_within(
+    bucket: str, found: list[str], layout: _Layout, weights: Weights | None = None
+) -> bool:
     """Whether the name's own keywords say "other income/expense" where the scheme's class
     or the platform's type says operating: charts number interest and exchange differences
     among the overheads ("4-5 overheads" in Xero's, which types them "EXPENSE" like the
-    rest), and they are still interest and exchange differences."""
+    rest), and they are still interest and exchange differences. Likewise where the class
+    is a catch-all (current liabilities, operating expenses) and the name says which bucket
+    of the same subtype: trade creditors among the current liabilities, "Buildings" among
+    the operating expenses (its depreciation)."""
+    if weights is not None and weights.named_over_catch_all and bucket in layout.catch_all:
+        named = _named_buckets(found, layout)
+        same = any(layout.subtypes[n] == layout.subtypes[bucket] for n in named)
+        if same and bucket not in named:
+            return True
     if bucket not in ("operating_expense", "revenue"):
         return False
     other = "other_expense" if bucket == "operating_expense" else "other_income"
     return any(layout.detail_bucket[d] == other for d in found)
+
+
+def _named_buckets(found: list[str], layout: _Layout) -> set[str]:
+    """The buckets a name's keywords say; a fixed asset's words also say its depreciation."""
+    named = {layout.detail_bucket[d] for d in found}
+    return named | {"depreciation"} if "fixed_asset" in named else named
 
 
 def _detail(bucket: str, found: list[str], layout: _Layout) -> str | None:
