@@ -119,6 +119,16 @@ def test_the_parents_detail_words_count_for_the_childs_bucket() -> None:
         ("Caja chica", "cash"),
         ("Verbindlichkeiten aus L&L ohne Vorsteuerabzug", "accounts_payable"),
         ("Forderungen aus LuL", "accounts_receivable"),
+        ("Hutang Dagang", "accounts_payable"),
+        ("Gläubiger", "accounts_payable"),
+        ("Rozrachunki z dostawcami", "accounts_payable"),
+        ("Comptes créditeurs - Autres comptes commerciaux", "accounts_payable"),
+        ("Marcas y Patentes", "intangibles"),
+        ("Licencias y Programas Informáticos", "intangibles"),
+        ("Imóveis", "fixed_assets"),
+        ("Wareneinsatz 19 % Vorsteuer", "cost_of_sales"),
+        ("Inkoopkosten / Hardware", "cost_of_sales"),
+        ("Deposits redeemable at sight", "cash"),
     ],
 )
 def test_level2_words_of_spanish_portuguese_and_abbreviated_english_charts(
