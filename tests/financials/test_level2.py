@@ -120,6 +120,7 @@ def test_the_parents_detail_words_count_for_the_childs_bucket() -> None:
         ("Verbindlichkeiten aus L&L ohne Vorsteuerabzug", "accounts_payable"),
         ("Forderungen aus LuL", "accounts_receivable"),
         ("Hutang Dagang", "accounts_payable"),
+        ("Cuentas y Documentos por Pagar", "accounts_payable"),
         ("Gläubiger", "accounts_payable"),
         ("Rozrachunki z dostawcami", "accounts_payable"),
         ("Comptes créditeurs - Autres comptes commerciaux", "accounts_payable"),
