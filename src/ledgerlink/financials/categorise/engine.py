@@ -136,8 +136,12 @@ class Weights:
     sharpen: float = 2.0  # confident accounts count more in the chart's consensus
     # the chart's own consensus on the level-2 bucket: what the other accounts of the same
     # two-digit code prefix, and of the same parent, hold
-    bucket_prefix2: float = 0.5
-    bucket_siblings: float = 0.5
+    bucket_prefix2: float = 2.0
+    bucket_siblings: float = 1.5
+    # the share of that consensus that counts by subtype: neighbours say current or
+    # non-current, the name which bucket of it (trade creditors among the accruals)
+    bucket_subtype: float = 0.5
+    bucket_pl: float = 0.25  # share of those weights for the P&L's and equity's buckets
     mixed_prefix: float = 0.2  # code-prefix consensus where the scheme's value allows two types
     # a scheme's or platform's catch-all bucket (current liabilities) yields to the bucket of
     # the same subtype the name says (trade creditors)
@@ -795,7 +799,9 @@ def _bucket_consensus(
 ) -> Floats:
     """Bucket scores plus the log of what the other accounts of the same two-digit code
     prefix and of the same parent hold: within one chart, "Loans (long-term)" and its
-    neighbours are mostly in one bucket, where the names alone say little."""
+    neighbours are mostly in one bucket, where the names alone say little. Part of it counts
+    by subtype only: the neighbours of a trade creditor are accruals and taxes, all current
+    liabilities, and that says current, not that it is no trade creditor."""
     groups: list[tuple[list[str | None], float]] = []
     if weights.bucket_prefix2 and any(digits):
         groups.append(([d[:2] if len(d) > 2 else None for d in digits], weights.bucket_prefix2))
@@ -809,8 +815,23 @@ def _bucket_consensus(
     per_type = within @ (kinds[:, None] == np.arange(len(TYPES))[None, :]).astype(np.float32)
     votes = within / per_type[:, kinds] * type_prob[:, kinds]
     out = scores.copy()
+    share = weights.bucket_subtype
+    # bucket × bucket: 1 where the two share a subtype
+    same = np.asarray(
+        [
+            [layout.subtypes[a] == layout.subtypes[b] for b in layout.buckets]
+            for a in layout.buckets
+        ],
+        np.float32,
+    )
+    # the balance sheet's buckets (current or not) count in full, the P&L's less: interest
+    # numbered among the overheads is still interest
+    balance = np.isin(kinds, [TYPES.index("asset"), TYPES.index("liability")])
+    scale = np.where(balance, 1.0, weights.bucket_pl)[None, :].astype(np.float32)
     for members, weight in groups:
-        out += weight * np.log(_consensus(members, votes) + 0.05)
+        held = _consensus(members, votes)
+        held = ((1 - share) * held + share * (held @ same)).astype(np.float32)
+        out += weight * scale * np.log(held + 0.05)
     return out
 
 
