@@ -253,6 +253,25 @@ def test_a_catch_all_class_yields_to_the_bucket_the_name_says() -> None:
     assert without["6330"].bucket == "operating_expense"
 
 
+def test_a_name_without_detail_words_takes_its_parents_bucket_over_the_catch_all() -> None:
+    trade = "Verbindlichkeiten aus Lieferungen und Leistungen"
+    rows = [
+        ("0200", "Grundstücke", ""), ("1800", "Bank", ""), ("2000", "Gezeichnetes Kapital", ""),
+        ("3500", "Sonstige Verbindlichkeiten", ""), ("3510", trade, ""),
+        ("3511", "Müller GmbH", trade), ("3512", "Schmidt KG", trade),
+        ("3790", "Lohn- und Gehaltsverrechnung", ""), ("4000", "Umsatzerlöse", ""),
+        ("6000", "Löhne und Gehälter", ""), ("6310", "Miete", ""),
+    ]  # fmt: skip
+    chart = [AccountInput(name=n, code=c, parent_name=p) for c, n, p in rows]
+    model = _rules_only()
+    out = {a.code: s for a, s in zip(chart, suggest(chart, model=model), strict=True)}
+    assert out["3511"].bucket == out["3512"].bucket == "payable"
+    off = suggest(chart, model=model, weights=Weights(parent_names_bucket=False))
+    assert {s.bucket for a, s in zip(chart, off, strict=True) if a.parent_name} == {
+        "current_liability"
+    }
+
+
 def test_the_neighbours_say_current_or_not_more_than_the_bucket() -> None:
     """Measured: level-2 0.8231 -> 0.8270 with the consensus at prefix 2.0, siblings 1.5,
     half of it by subtype."""

@@ -146,6 +146,7 @@ class Weights:
     # a scheme's or platform's catch-all bucket (current liabilities) yields to the bucket of
     # the same subtype the name says (trade creditors)
     named_over_catch_all: bool = True
+    parent_names_bucket: bool = True  # and the parent's, where the name says none
 
 
 @dataclass(frozen=True, slots=True)
@@ -708,7 +709,11 @@ def suggest(
             continue
         type_rules[i, TYPES.index(_type_of(value))] += scheme_weight
         if value in layout.buckets:
-            if not _named_within(value, keywords[i][:2], layout, weights):
+            # the name's own detail words, else its parent's ("Supplier A" under "Trade creditors")
+            said = keywords[i][:2] or (
+                detail_words(accounts[i].parent_name)[:2] if weights.parent_names_bucket else []
+            )
+            if not _named_within(value, said, layout, weights):
                 bucket_rules[i, layout.buckets.index(value)] += weights.scheme_bucket
             if subtypes[value] in _NON_CURRENT:
                 bucket_rules[i, term_buckets["non_current"]] += weights.scheme_term
