@@ -364,3 +364,37 @@ def test_a_turkish_chart_is_read_with_the_uniform_chart_of_accounts():
     assert by_code["500"] == "equity"  # a Sage chart's 5 is direct costs
     assert by_code["320"] == "payable"
     assert by_code["642"] == "other_income"
+
+
+def test_a_scheme_the_names_own_type_words_disagree_with_loses_to_one_they_agree_with():
+    # a Dutch chart translated into German: 14-18 are debts, 3 stock, 7 the cost of sales
+    # (in the German SKR03, 14 receivables, 3 purchases, 7 stock); the model's guesses, swayed
+    # by what such codes meant in German charts, fit both plans about alike, and the German
+    # words favour the German plan
+    rows = [
+        ("0100", "Gebäude", "asset", "asset"), ("0200", "Maschinen", "asset", "asset"),
+        ("0600", "Eigenkapital", "equity", "equity"), ("1000", "Kasse", "asset", "asset"),
+        ("1100", "Bank", "asset", "asset"),
+        ("1400", "Verbindlichkeiten aus Lieferungen und Leistungen", "liability", "liability"),
+        ("1410", "Verbindlichkeiten gegenüber Kreditinstituten", "liability", "liability"),
+        ("1500", "Umsatzsteuer Verbindlichkeiten", "liability", "asset"),
+        ("1600", "Sonstige Verbindlichkeiten", "liability", "liability"),
+        ("1700", "Rückstellungen für Steuern", "liability", "liability"),
+        ("3000", "Vorräte", "asset", "asset"), ("3100", "Waren", "asset", "expense"),
+        ("4000", "Personalaufwand", "expense", "expense"),
+        ("4100", "Aufwendungen für Miete", "expense", "expense"),
+        ("4200", "Sonstige betriebliche Aufwendungen", "expense", "expense"),
+        ("7000", "Kosten der verkauften Waren", "expense", "asset"),
+        ("7100", "Kostprijs der Umsätze", "expense", "expense"),
+        ("8000", "Umsatzerlöse", "income", "income"),
+        ("8100", "Erlöse aus Verkäufen", "income", "income"),
+        ("8200", "Zinserträge", "income", "income"),
+    ]  # fmt: skip
+    chart = [AccountInput(name=name, code=code) for code, name, _kind, _guess in rows]
+    guesses = _names_say([guess for *_rest, guess in rows])
+    chosen, _values, _agreement = _scheme_values(chart, guesses, 0.55, 0.5, 0.03, 0.0)
+    assert chosen is not None
+    assert chosen.key == "de_skr03"  # the guesses and the German words alone
+    chosen, _values, _agreement = _scheme_values(chart, guesses, 0.55, 0.5, 0.03, 0.5)
+    assert chosen is not None
+    assert chosen.key == "nl_rgs"

@@ -132,6 +132,9 @@ class Weights:
     scheme_no_words: float = 0.03  # per share of names in the scheme's language (up to 0.2)
     scheme_full_agreement: float = 0.55  # the scheme counts fully from this agreement on
     scheme_floor: float = 1.0  # share of `scheme` at the least agreement
+    # a scheme the names' own type words agree with less than with another loses this much
+    # per share of them (see `_scheme_scores`)
+    scheme_keywords: float = 0.5
     rounds: int = 2
     sharpen: float = 2.0  # confident accounts count more in the chart's consensus
     # the chart's own consensus on the level-2 bucket: what the other accounts of the same
@@ -363,66 +366,106 @@ def _scheme_values(
     min_agreement: float,
     weights_bonus: float = 0.3,
     absent_penalty: float = 0.0,
+    keyword_weight: float = 0.0,
 ) -> tuple[Scheme | None, list[str | None], float]:
     """The chart's numbering scheme, each account's value in it, and how far the names agree
     with it (1.0 where the country chose the scheme)."""
     digits = chart_digits(accounts)
-    coded = [i for i, d in enumerate(digits) if d]
-    if not coded:
+    if not any(digits):
         return None, [None] * len(accounts), 0.0
     countries = {a.country.strip().upper()[:2] for a in accounts if a.country.strip()}
     chosen = for_country(next(iter(countries))) if len(countries) == 1 else None
     best_score = 1.0
     if chosen is None:
         best, best_score = None, 0.0
-        guess = [TYPES[int(k)] for k in type_prob.argmax(axis=1)]
-        # only the names holding some scheme's words are looked at per scheme
-        every_word = frozenset().union(*(s.words for s in schemes().values()))
-        tokens = [
-            found for a in accounts if (found := every_word.intersection(normalise(a.name).split()))
-        ]
-        dotted = _dotted(accounts, [code_digits(a.code) for a in accounts])
-        said_by = {
-            key: sum(1 for t in tokens if t & s.words) / len(accounts)
-            for key, s in schemes().items()
-            if s.words
-        }
-        leading = max(said_by.values(), default=0.0)
-        for scheme in schemes().values():
-            if scheme.separated and not dotted:
-                continue
-            if scheme.own_language and not _in_language(said_by[scheme.key], leading):
-                continue
-            agree = 0.0
-            total = 0
-            for i in coded:
-                value = scheme.lookup(digits[i])
-                if value is None:
-                    continue
-                total += 1
-                allowed = _types_of(value)
-                if guess[i] in allowed:
-                    # a value that allows several types says less: it agrees for less
-                    agree += _SET_AGREEMENT[len(allowed)]
-            # a scheme for dotted codes maps only the balance sheet: judged where it speaks
-            share = total if scheme.separated else len(coded)
-            score = agree / share if total >= 0.6 * len(coded) else 0.0
-            if scheme.words and score:
-                # names in the scheme's own language (German names: not the Dutch RGS)
-                said = said_by[scheme.key]
-                # the chart's language is the one whose words it uses most: a scheme whose
-                # words are far rarer (Dutch "en" in Catalan names) is not in its language
-                if _in_language(said, leading):
-                    score += min(said, 0.2) * weights_bonus
-                if said < 0.02:
-                    # not one name in the scheme's language: a translated chart, or another one
-                    score -= absent_penalty
+        scores = _scheme_scores(accounts, type_prob, weights_bonus, absent_penalty, keyword_weight)
+        for key, score in scores.items():
             if score > best_score:
-                best, best_score = scheme, score
+                best, best_score = schemes()[key], score
         chosen = best if best_score >= min_agreement else None
     if chosen is None:
         return None, [None] * len(accounts), 0.0
     return chosen, [chosen.lookup(d) if d else None for d in digits], best_score
+
+
+def _scheme_scores(
+    accounts: Sequence[AccountInput],
+    type_prob: Floats,
+    weights_bonus: float = 0.3,
+    absent_penalty: float = 0.0,
+    keyword_weight: float = 0.0,
+) -> dict[str, float]:
+    """How well each scheme fits the chart: the share of coded accounts whose names' likeliest
+    type the scheme allows, plus a bonus for names in the scheme's own language."""
+    digits = chart_digits(accounts)
+    coded = [i for i, d in enumerate(digits) if d]
+    if not coded:
+        return {}
+    guess = [TYPES[int(k)] for k in type_prob.argmax(axis=1)]
+    # only the names holding some scheme's words are looked at per scheme
+    every_word = frozenset().union(*(s.words for s in schemes().values()))
+    tokens = [
+        found for a in accounts if (found := every_word.intersection(normalise(a.name).split()))
+    ]
+    dotted = _dotted(accounts, [code_digits(a.code) for a in accounts])
+    said_by = {
+        key: sum(1 for t in tokens if t & s.words) / len(accounts)
+        for key, s in schemes().items()
+        if s.words
+    }
+    leading = max(said_by.values(), default=0.0)
+    # the types the names' own words say ("Gain", "Aufwendungen"): unlike the model's guess,
+    # free of what codes meant in the charts it learnt from
+    named = [(digits[i], kinds[0]) for i in coded if (kinds := type_words(accounts[i].name))]
+    scores: dict[str, float] = {}
+    named_agreement: dict[str, float] = {}
+    for scheme in schemes().values():
+        if scheme.separated and not dotted:
+            continue
+        if scheme.own_language and not _in_language(said_by[scheme.key], leading):
+            continue
+        agree = 0.0
+        total = 0
+        for i in coded:
+            value = scheme.lookup(digits[i])
+            if value is None:
+                continue
+            total += 1
+            allowed = _types_of(value)
+            if guess[i] in allowed:
+                # a value that allows several types says less: it agrees for less
+                agree += _SET_AGREEMENT[len(allowed)]
+        # a scheme for dotted codes maps only the balance sheet: judged where it speaks
+        share = total if scheme.separated else len(coded)
+        score = agree / share if total >= 0.6 * len(coded) else 0.0
+        if scheme.words and score:
+            # names in the scheme's own language (German names: not the Dutch RGS)
+            said = said_by[scheme.key]
+            # the chart's language is the one whose words it uses most: a scheme whose
+            # words are far rarer (Dutch "en" in Catalan names) is not in its language
+            if _in_language(said, leading):
+                score += min(said, 0.2) * weights_bonus
+            if said < 0.02:
+                # not one name in the scheme's language: a translated chart, or another one
+                score -= absent_penalty
+        scores[scheme.key] = score
+        if keyword_weight and named:
+            said_agree = 0.0
+            for code, kind in named:
+                value = scheme.lookup(code)
+                if value is not None and kind in (allowed := _types_of(value)):
+                    said_agree += _SET_AGREEMENT[len(allowed)]
+            named_agreement[scheme.key] = said_agree / len(named)
+    if named_agreement:
+        # a scheme the names' own words agree with less than with another counts less (a few
+        # named accounts say little); this lowers scores only, so detects no scheme the
+        # model's guesses alone would not
+        top = max(named_agreement.values())
+        trust = keyword_weight * min(1.0, len(named) / 30) if len(named) >= 10 else 0.0
+        for key, agreement in named_agreement.items():
+            if scores[key]:
+                scores[key] -= trust * (top - agreement)
+    return scores
 
 
 def _in_language(said: float, leading: float) -> bool:
@@ -686,7 +729,12 @@ def suggest(
         prob = _chart_consensus(combined, type_rules, platform_rules, own_class, prob, groups,
                                 weights)  # fmt: skip
     scheme, values, agreement = _scheme_values(
-        accounts, prob, weights.scheme_min_agreement, weights.scheme_words, weights.scheme_no_words
+        accounts,
+        prob,
+        weights.scheme_min_agreement,
+        weights.scheme_words,
+        weights.scheme_no_words,
+        weights.scheme_keywords,
     )
     # a scheme the names agree with only loosely counts less (it may be the wrong one)
     span = max(weights.scheme_full_agreement - weights.scheme_min_agreement, 1e-6)
