@@ -85,6 +85,9 @@ def test_a_value_may_allow_several_types():
         ("nl_rgs", "0501010", "non_current_asset|equity"),  # RGS equity, decimal participations
         ("nl_rgs", "0610", "equity"),
         ("nl_rgs", "1501", "current_liability"),
+        ("es_pgc", "8340", "other_expense"),  # a tax "ingreso" among expenses in equity
+        ("es_pgc", "9020", "other_income"),  # income recognised in equity
+        ("fr_pcg", "9210", "pl"),  # cost accounting
     ],
 )
 def test_national_prefix_rules(scheme, code, value):
