@@ -409,3 +409,41 @@ def test_no_scheme_counts_english_words_as_its_own_language():
     english = {"and", "for", "of", "the", "to", "on", "in", "at", "from", "with", "other"}
     for scheme in schemes().values():
         assert not scheme.words & english, scheme.key
+
+
+def test_a_narrower_prefix_of_the_plan_counts_more_than_its_class():
+    # Portuguese 65 (impairment losses) and 76 (reversals) subdivide by the asset concerned:
+    # "Customers" under "Receivables" is an expense there, an income here, whatever it names
+    from tests.financials.test_level2 import _rules_only
+
+    chart = [
+        AccountInput(name="Customers", code="6511", parent_name="Receivables", country="PT"),
+        AccountInput(name="Customers", code="7611", parent_name="Receivables", country="PT"),
+        AccountInput(name="Customers", code="6011", parent_name="Receivables", country="PT"),
+    ]
+    weak = Weights(scheme=4.0, scheme_specific=0.0)
+    assert {s.type for s in suggest(chart, model=_rules_only(), weights=weak)} == {"asset"}
+    out = suggest(chart, model=_rules_only(), weights=Weights(scheme=4.0, scheme_specific=16.0))
+    assert [s.type for s in out] == ["expense", "income", "asset"]  # 6 alone: the class
+
+
+def test_a_german_chart_is_read_with_whichever_of_skr03_and_skr04_fits_it():
+    rows03 = [
+        ("1200", "Bank", "asset"), ("1400", "Forderungen aus Lieferungen", "asset"),
+        ("1600", "Verbindlichkeiten aus Lieferungen", "liability"),
+        ("4120", "Gehälter", "expense"), ("4210", "Miete", "expense"),
+        ("8400", "Erlöse 19 % USt", "income"),
+    ]  # fmt: skip
+    rows04 = [
+        ("1800", "Bank", "asset"), ("1200", "Forderungen aus Lieferungen", "asset"),
+        ("3300", "Verbindlichkeiten aus Lieferungen", "liability"),
+        ("6020", "Gehälter", "expense"), ("6310", "Miete", "expense"),
+        ("4400", "Erlöse 19 % USt", "income"),
+    ]  # fmt: skip
+    for rows, key in ((rows03, "de_skr03"), (rows04, "de_skr04")):
+        chart = [AccountInput(name=name, code=code, country="DE") for code, name, _kind in rows]
+        chosen, _values, agreement = _scheme_values(
+            chart, _names_say([kind for *_rest, kind in rows]), 0.55
+        )
+        assert chosen is not None
+        assert (chosen.key, agreement) == (key, 1.0)

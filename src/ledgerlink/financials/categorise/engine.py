@@ -135,6 +135,8 @@ class Weights:
     # a scheme the names' own type words agree with less than with another loses this much
     # per share of them (see `_scheme_scores`)
     scheme_keywords: float = 0.5
+    # and this more where the value is the plan's rule for a prefix narrower than a class
+    scheme_specific: float = 16.0
     rounds: int = 2
     sharpen: float = 2.0  # confident accounts count more in the chart's consensus
     # the chart's own consensus on the level-2 bucket: what the other accounts of the same
@@ -374,15 +376,21 @@ def _scheme_values(
     if not any(digits):
         return None, [None] * len(accounts), 0.0
     countries = {a.country.strip().upper()[:2] for a in accounts if a.country.strip()}
-    chosen = for_country(next(iter(countries))) if len(countries) == 1 else None
+    candidates = for_country(next(iter(countries))) if len(countries) == 1 else []
+    chosen: Scheme | None = None
     best_score = 1.0
-    if chosen is None:
-        best, best_score = None, 0.0
+    if len(candidates) == 1:
+        chosen = candidates[0]
+    else:
         scores = _scheme_scores(accounts, type_prob, weights_bonus, absent_penalty, keyword_weight)
-        for key, score in scores.items():
-            if score > best_score:
-                best, best_score = schemes()[key], score
-        chosen = best if best_score >= min_agreement else None
+        if candidates:
+            # the country's own schemes only (a German chart is SKR03 or SKR04): the one that
+            # fits best, however loosely
+            chosen = max(candidates, key=lambda s: scores.get(s.key, 0.0))
+        else:
+            best_score = max(scores.values(), default=0.0)
+            if best_score >= min_agreement:
+                chosen = schemes()[max(scores, key=lambda key: scores[key])]
     if chosen is None:
         return None, [None] * len(accounts), 0.0
     return chosen, [chosen.lookup(d) if d else None for d in digits], best_score
@@ -466,6 +474,14 @@ def _scheme_scores(
             if scores[key]:
                 scores[key] -= trust * (top - agreement)
     return scores
+
+
+def _matched_prefix(scheme: Scheme, digits: str) -> str:
+    """The longest of the scheme's prefixes the code falls under."""
+    for size in range(min(scheme.longest, len(digits)), 0, -1):
+        if digits[:size] in scheme.prefixes:
+            return digits[:size]
+    return ""
 
 
 def _in_language(said: float, leading: float) -> bool:
@@ -755,7 +771,12 @@ def suggest(
             elif parts <= _NON_CURRENT:
                 bucket_rules[i, term_buckets["non_current"]] += weights.scheme_mixed_bucket
             continue
-        type_rules[i, TYPES.index(_type_of(value))] += scheme_weight
+        weight = scheme_weight
+        if scheme and weights.scheme_specific and len(_matched_prefix(scheme, digits[i])) > 1:
+            # a rule for a narrower prefix (Portuguese 65 impairment losses) is the plan's
+            # own word on those accounts, more than a class's broad reading
+            weight += weights.scheme_specific
+        type_rules[i, TYPES.index(_type_of(value))] += weight
         if value in layout.buckets:
             # the name's own detail words, else its parent's ("Supplier A" under "Trade creditors")
             said = keywords[i][:2] or (

@@ -57,8 +57,9 @@ def schemes() -> dict[str, Scheme]:
     }
 
 
-def for_country(country: str) -> Scheme | None:
+def for_country(country: str) -> list[Scheme]:
+    """The schemes charts of the country are numbered after (Germany: SKR03 and SKR04)."""
     country = country.strip().upper()[:2]
     if not country:
-        return None
-    return next((s for s in schemes().values() if country in s.countries), None)
+        return []
+    return [s for s in schemes().values() if country in s.countries]
