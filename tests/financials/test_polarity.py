@@ -1,0 +1,98 @@
+"""Which side an account's own name puts it on: a gain or a loss, tax to recover or to pay."""
+
+from __future__ import annotations
+
+import pytest
+
+from ledgerlink.financials.categorise.engine import (
+    AccountInput,
+    detail_words,
+    suggest,
+    type_words,
+)
+from tests.financials.test_level2 import _rules_only
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("Foreign Exchange Gain", "income"),
+        ("Forex Gain", "income"),
+        ("Ganho Cambial", "income"),
+        ("Variações Cambiais Ativas", "income"),
+        ("Dodatnie różnice kursowe", "income"),
+        ("Otrzymane odsetki", "income"),  # interest received, though "odsetki" alone is paid
+        ("Interessi attivi da banche", "income"),
+        ("Gewerbesteuererstattungen Vorjahre", "income"),  # a tax refund
+        ("Reversal of impairment losses", "income"),  # the reversal of a loss
+        ("Reversão das Perdas Estimadas", "income"),
+        ("Utilidad cambiaria", "income"),
+        ("Exchange loss", "expense"),
+        ("Pertes de change", "expense"),
+        ("Ujemne różnice kursowe", "expense"),
+        ("Kursverluste", "expense"),
+        ("Wartość sprzedanych towarów", "expense"),  # the value of goods sold: their cost
+        ("Value of goods sold at retail", "expense"),
+        ("(-) COFINS Sobre Receita Bruta", "expense"),  # a tax on revenue, deducted from it
+        # Spanish PGC groups 8 and 9: a loss moved out of equity is income, a gain moved is expense
+        ("Transferencia de pérdidas por coberturas de flujos de efectivo", "income"),
+        ("Transfer of gains on cash flow hedges", "expense"),
+    ],
+)
+def test_a_gain_or_a_loss_says_income_or_expense(name, kind):
+    assert type_words(name)[:1] == [kind]
+
+
+@pytest.mark.parametrize(
+    ("name", "detail"),
+    [
+        ("VAT deductible pro-rata on purchases", "other_current_assets"),
+        ("Recoverable VAT Input - Reverse Charge", "other_current_assets"),
+        ("Crédit de TVA à reporter", "other_current_assets"),
+        ("TVA récupérable sur immobilisations", "other_current_assets"),
+        ("Btw te vorderen hoog", "other_current_assets"),
+        ("IVA crédito fiscal", "other_current_assets"),
+        ("Impuestos por cobrar", "other_current_assets"),
+        ("Rozliczenie naliczonego VAT", "other_current_assets"),
+        ("Ддс за възстановяване", "other_current_assets"),
+        ("مدخلات ضريبة القيمة المضافة", "other_current_assets"),  # VAT inputs
+        ("VAT payable", "tax_liabilities"),
+        ("IVA por pagar", "tax_liabilities"),
+        ("TVA collectée", "tax_liabilities"),
+        ("Btw af te dragen hoog", "tax_liabilities"),
+        ("ضريبة القيمة المضافة مستحقة الدفع", "tax_liabilities"),  # VAT payable
+        ("Zurückzuzahlende Vorsteuer", "tax_liabilities"),  # input tax to be paid back
+    ],
+)
+def test_tax_to_recover_is_an_asset_and_tax_to_pay_a_liability(name, detail):
+    assert detail_words(name)[:1] == [detail]
+
+
+def test_where_the_scheme_allows_both_sides_the_tax_name_decides():
+    # French class 44 holds the state's debts and claims alike
+    rows = [
+        ("445660", "TVA déductible sur autres biens et services"),
+        ("445670", "Crédit de TVA à reporter"),
+        ("445710", "TVA collectée"),
+        ("445510", "TVA à décaisser"),
+    ]
+    chart = [AccountInput(name=name, code=code, country="FR") for code, name in rows]
+    out = {a.code: s.type for a, s in zip(chart, suggest(chart, model=_rules_only()), strict=True)}
+    assert (out["445660"], out["445670"]) == ("asset", "asset")
+    assert (out["445710"], out["445510"]) == ("liability", "liability")
+
+
+def test_where_the_scheme_says_only_profit_and_loss_gains_and_losses_decide():
+    # Polish class 7 holds income and costs under one group
+    group = "Przychody i koszty finansowe"
+    rows = [
+        ("75", group, ""),
+        ("750", "Otrzymane odsetki", group),
+        ("751", "Dodatnie różnice kursowe", group),
+        ("752", "Ujemne różnice kursowe", group),
+        ("753", "Odsetki zapłacone", group),
+    ]
+    chart = [AccountInput(name=n, code=c, parent_name=p, country="PL") for c, n, p in rows]
+    out = {a.code: s.type for a, s in zip(chart, suggest(chart, model=_rules_only()), strict=True)}
+    assert (out["750"], out["751"]) == ("income", "income")
+    assert (out["752"], out["753"]) == ("expense", "expense")
