@@ -6,7 +6,9 @@ import pytest
 
 from ledgerlink.financials.categorise.engine import (
     AccountInput,
+    Weights,
     detail_words,
+    polarity_words,
     suggest,
     type_words,
 )
@@ -96,3 +98,25 @@ def test_where_the_scheme_says_only_profit_and_loss_gains_and_losses_decide():
     out = {a.code: s.type for a, s in zip(chart, suggest(chart, model=_rules_only()), strict=True)}
     assert (out["750"], out["751"]) == ("income", "income")
     assert (out["752"], out["753"]) == ("expense", "expense")
+
+
+def test_a_gain_named_outright_is_income_even_in_a_class_of_costs():
+    # US-style charts number other income and expenses alike in the 6000s-9000s
+    rows = [
+        ("6100", "Office supplies"),
+        ("6200", "Foreign Exchange Gain"),
+        ("6300", "Gains/Losses on disposal of assets"),  # names both: the class decides
+        ("4100", "Sales"),
+        ("4200", "Exchange losses"),
+    ]
+    chart = [AccountInput(name=name, code=code, country="US") for code, name in rows]
+    model = _rules_only()
+    out = {a.code: s.type for a, s in zip(chart, suggest(chart, model=model), strict=True)}
+    assert out == {"6100": "expense", "6200": "income", "6300": "expense", "4100": "income",
+                   "4200": "expense"}  # fmt: skip
+    closed = Weights(polarity_opens_class=False)
+    off = {a.code: s.type for a, s in zip(chart, suggest(chart, model, closed), strict=True)}
+    assert (off["6200"], off["4200"]) == ("expense", "income")
+    # a name of both a gain and a loss names neither
+    assert polarity_words("Foreign Exchange Gain") == ["income"]
+    assert polarity_words("Gains/Losses on disposal of assets") == []

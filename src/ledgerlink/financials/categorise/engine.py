@@ -32,6 +32,7 @@ from ledgerlink.financials.categorise.text import (
     feature_hashes,
     keyword_index,
     normalise,
+    polarity_keyword_index,
     term_keyword_index,
     type_keyword_index,
     words,
@@ -123,6 +124,8 @@ class Weights:
     # for those that do not ("21" under "Current liabilities", "22" under "Non-current …")
     term_prefix: float = 3.0
     keyword_type: float = 6.0
+    # a gain or a loss named outright lets a scheme's income-only or cost-only class hold it
+    polarity_opens_class: bool = True
     ancestor_type: float = 0.0  # the nearest ancestor that names a type
     top_ancestor_type: float = 12.0  # the top-most one (measured better)
     sign: float = 0.2
@@ -308,6 +311,14 @@ def _without_rates(text: str) -> str:
 def type_words(text: str) -> list[str]:
     """Types named by type-level words in the text (e.g. "Aufwendungen" → expense)."""
     return type_keyword_index().matches(words(_without_rates(text)))
+
+
+@lru_cache(maxsize=1 << 16)
+def polarity_words(text: str) -> list[str]:
+    """ "income" or "expense" where the text names a gain or a loss outright; nothing where
+    it names both ("Gains/Losses on disposals")."""
+    kinds = polarity_keyword_index().matches(words(_without_rates(text)))
+    return kinds if len(kinds) == 1 else []
 
 
 def named_type(text: str) -> list[str]:
@@ -761,6 +772,12 @@ def suggest(
         if value is None:
             continue
         allowed = _types_of(value)
+        if allowed in (("income",), ("expense",)) and weights.polarity_opens_class:
+            # a class of costs alone (or income alone) that holds a gain (or a loss) named
+            # outright: the class still says profit and loss, the name says which
+            named = polarity_words(accounts[i].name)
+            if named and named[0] != allowed[0]:
+                allowed, value = _STATEMENTS["pl"], "pl"
         if len(allowed) > 1:
             others = [t for t, kind in enumerate(TYPES) if kind not in allowed]
             type_rules[i, others] -= scheme_weight

@@ -141,6 +141,12 @@ def term_keyword_index() -> KeywordIndex:
 
 
 @cache
+def polarity_keyword_index() -> KeywordIndex:
+    """Words that name a gain or a loss outright (income or expense whatever the class)."""
+    return build_keyword_index(_keyword_data()["polarity"], exclusive=True)
+
+
+@cache
 def type_keyword_index() -> KeywordIndex:
     """Words that say only the type (group and root names)."""
     return build_keyword_index(_keyword_data()["type"], exclusive=True)
