@@ -120,3 +120,21 @@ def test_a_gain_named_outright_is_income_even_in_a_class_of_costs():
     # a name of both a gain and a loss names neither
     assert polarity_words("Foreign Exchange Gain") == ["income"]
     assert polarity_words("Gains/Losses on disposal of assets") == []
+
+
+@pytest.mark.parametrize(
+    ("name", "detail"),
+    [
+        (
+            "Außerordentliche Erträge",
+            "other_income",
+        ),  # not "außerordentliche" (extraordinary) costs
+        ("Extraordinary profits", "other_income"),
+        ("Extraordinary expenses", "other_expenses"),
+        ("Erträge aus Beteiligungen", "other_income"),  # income from investments, no investment
+        ("Cash Difference Gain", "other_income"),  # not cash
+        ("Cash Difference Loss", "other_expenses"),
+    ],
+)
+def test_income_named_after_what_earns_it_is_still_income(name, detail):
+    assert detail_words(name)[:1] == [detail]
