@@ -138,3 +138,13 @@ def test_a_gain_named_outright_is_income_even_in_a_class_of_costs():
 )
 def test_income_named_after_what_earns_it_is_still_income(name, detail):
     assert detail_words(name)[:1] == [detail]
+
+
+def test_a_gain_among_costs_is_not_outvoted_by_its_code_neighbours():
+    costs = ["Office supplies", "Postage", "Printing", "Insurance", "Repairs", "Cleaning"]
+    rows = [("6200", "Foreign Exchange Gain")] + [(f"62{i:02d}", n) for i, n in enumerate(costs, 1)]
+    chart = [AccountInput(name=name, code=code, country="US") for code, name in rows]
+    model = _rules_only()
+    assert suggest(chart, model)[0].type == "income"
+    # were the neighbours to count fully, six costs would outvote the name
+    assert suggest(chart, model, Weights(mixed_prefix=1.0))[0].type == "expense"

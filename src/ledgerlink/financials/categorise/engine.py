@@ -774,10 +774,12 @@ def suggest(
         allowed = _types_of(value)
         if allowed in (("income",), ("expense",)) and weights.polarity_opens_class:
             # a class of costs alone (or income alone) that holds a gain (or a loss) named
-            # outright: the class still says profit and loss, the name says which
+            # outright: the class still says profit and loss, the name says which (and its
+            # code neighbours, the class's costs, count less: see `mixed_prefix`)
             named = polarity_words(accounts[i].name)
             if named and named[0] != allowed[0]:
                 allowed, value = _STATEMENTS["pl"], "pl"
+                values[i] = value
         if len(allowed) > 1:
             others = [t for t, kind in enumerate(TYPES) if kind not in allowed]
             type_rules[i, others] -= scheme_weight
