@@ -58,6 +58,9 @@ def test_a_gain_or_a_loss_says_income_or_expense(name, kind):
         ("Rozliczenie naliczonego VAT", "other_current_assets"),
         ("Ддс за възстановяване", "other_current_assets"),
         ("مدخلات ضريبة القيمة المضافة", "other_current_assets"),  # VAT inputs
+        ("ضريبة القيمة المضافة التي تم دفعها على السلع", "other_current_assets"),  # VAT paid
+        ("VAT on overheads activities with right to recover", "other_current_assets"),
+        ("IVA - Reembolsos pedidos", "other_current_assets"),  # VAT refunds claimed
         ("VAT payable", "tax_liabilities"),
         ("IVA por pagar", "tax_liabilities"),
         ("TVA collectée", "tax_liabilities"),
