@@ -123,6 +123,8 @@ def test_a_gain_named_outright_is_income_even_in_a_class_of_costs():
     # a name of both a gain and a loss names neither
     assert polarity_words("Foreign Exchange Gain") == ["income"]
     assert polarity_words("Gains/Losses on disposal of assets") == []
+    assert polarity_words("Buitengewone lasten") == ["expense"]  # extraordinary charges
+    assert polarity_words("Faida za Wafanyikazi") == ["expense"]  # employee benefits, no gain
 
 
 @pytest.mark.parametrize(
