@@ -108,21 +108,22 @@ def test_a_gain_named_outright_is_income_even_in_a_class_of_costs():
     rows = [
         ("6100", "Office supplies"),
         ("6200", "Foreign Exchange Gain"),
-        ("6300", "Gains/Losses on disposal of assets"),  # names both: the class decides
+        # a name of both opens the class too; its words decide, the first one first
+        ("6300", "Gains/Losses on disposal of assets"),
+        ("6400", "Exchange Loss/Gain"),
         ("4100", "Sales"),
         ("4200", "Exchange losses"),
     ]
     chart = [AccountInput(name=name, code=code, country="US") for code, name in rows]
     model = _rules_only()
     out = {a.code: s.type for a, s in zip(chart, suggest(chart, model=model), strict=True)}
-    assert out == {"6100": "expense", "6200": "income", "6300": "expense", "4100": "income",
-                   "4200": "expense"}  # fmt: skip
+    assert out == {"6100": "expense", "6200": "income", "6300": "income", "6400": "expense",
+                   "4100": "income", "4200": "expense"}  # fmt: skip
     closed = Weights(polarity_opens_class=False)
     off = {a.code: s.type for a, s in zip(chart, suggest(chart, model, closed), strict=True)}
     assert (off["6200"], off["4200"]) == ("expense", "income")
-    # a name of both a gain and a loss names neither
     assert polarity_words("Foreign Exchange Gain") == ["income"]
-    assert polarity_words("Gains/Losses on disposal of assets") == []
+    assert polarity_words("Gains/Losses on disposal of assets") == ["income", "expense"]
     assert polarity_words("Buitengewone lasten") == ["expense"]  # extraordinary charges
     assert polarity_words("Faida za Wafanyikazi") == ["expense"]  # employee benefits, no gain
 
@@ -130,10 +131,8 @@ def test_a_gain_named_outright_is_income_even_in_a_class_of_costs():
 @pytest.mark.parametrize(
     ("name", "detail"),
     [
-        (
-            "Außerordentliche Erträge",
-            "other_income",
-        ),  # not "außerordentliche" (extraordinary) costs
+        # extraordinary income, not "außerordentliche" (extraordinary) costs
+        ("Außerordentliche Erträge", "other_income"),
         ("Extraordinary profits", "other_income"),
         ("Extraordinary expenses", "other_expenses"),
         ("Erträge aus Beteiligungen", "other_income"),  # income from investments, no investment

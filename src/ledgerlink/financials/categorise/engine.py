@@ -315,10 +315,9 @@ def type_words(text: str) -> list[str]:
 
 @lru_cache(maxsize=1 << 16)
 def polarity_words(text: str) -> list[str]:
-    """ "income" or "expense" where the text names a gain or a loss outright; nothing where
-    it names both ("Gains/Losses on disposals")."""
-    kinds = polarity_keyword_index().matches(words(_without_rates(text)))
-    return kinds if len(kinds) == 1 else []
+    """ "income", "expense" or both where the text names a gain or a loss outright
+    ("Gains/Losses on disposals" names both)."""
+    return polarity_keyword_index().matches(words(_without_rates(text)))
 
 
 def named_type(text: str) -> list[str]:
@@ -774,10 +773,11 @@ def suggest(
         allowed = _types_of(value)
         if allowed in (("income",), ("expense",)) and weights.polarity_opens_class:
             # a class of costs alone (or income alone) that holds a gain (or a loss) named
-            # outright: the class still says profit and loss, the name says which (and its
+            # outright, or both ("Gains/Losses on disposals", more often income than not):
+            # the class still says profit and loss, the name says which (and its
             # code neighbours, the class's costs, count less: see `mixed_prefix`)
             named = polarity_words(accounts[i].name)
-            if named and named[0] != allowed[0]:
+            if named and named != [allowed[0]]:
                 allowed, value = _STATEMENTS["pl"], "pl"
                 values[i] = value
         if len(allowed) > 1:
