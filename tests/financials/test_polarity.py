@@ -125,6 +125,8 @@ def test_a_gain_named_outright_is_income_even_in_a_class_of_costs():
     assert polarity_words("Foreign Exchange Gain") == ["income"]
     assert polarity_words("Gains/Losses on disposal of assets") == ["income", "expense"]
     assert polarity_words("Buitengewone lasten") == ["expense"]  # extraordinary charges
+    assert polarity_words("Other income") == ["income"]
+    assert polarity_words("Other income taxes") == ["expense"]  # a tax, no income
     assert polarity_words("Faida za Wafanyikazi") == ["expense"]  # employee benefits, no gain
 
 
