@@ -34,6 +34,7 @@ from tests.financials.test_level2 import _rules_only
         ("Ujemne różnice kursowe", "expense"),
         ("Kursverluste", "expense"),
         ("Wartość sprzedanych towarów", "expense"),  # the value of goods sold: their cost
+        ("Andere aktivierte Eigenleistungen", "income"),  # own work capitalised
         ("Value of goods sold at retail", "expense"),
         ("(-) COFINS Sobre Receita Bruta", "expense"),  # a tax on revenue, deducted from it
         # Spanish PGC groups 8 and 9: a loss moved out of equity is income, a gain moved is expense
@@ -127,6 +128,7 @@ def test_a_gain_named_outright_is_income_even_in_a_class_of_costs():
     assert polarity_words("Buitengewone lasten") == ["expense"]  # extraordinary charges
     assert polarity_words("Other income") == ["income"]
     assert polarity_words("Other income taxes") == ["expense"]  # a tax, no income
+    assert polarity_words("Kostprijs verkopen A") == ["expense"]  # cost of sales among sales
     assert polarity_words("Faida za Wafanyikazi") == ["expense"]  # employee benefits, no gain
 
 
