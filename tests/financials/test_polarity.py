@@ -156,3 +156,11 @@ def test_a_gain_among_costs_is_not_outvoted_by_its_code_neighbours():
     assert suggest(chart, model)[0].type == "income"
     # were the neighbours to count fully, six costs would outvote the name
     assert suggest(chart, model, Weights(mixed_prefix=1.0))[0].type == "expense"
+
+
+def test_loss_alone_names_no_type():
+    # "Loss of value of …" is an impairment allowance among the assets as often as a cost:
+    # "loss" alone gives no type, only "losses" and named losses do
+    assert type_words("Loss of value of libraries") == []
+    assert detail_words("Loss of value of libraries") == []
+    assert type_words("Exchange loss")[:1] == ["expense"]
