@@ -33,6 +33,7 @@ from ledgerlink.financials.categorise.text import (
     keyword_index,
     normalise,
     polarity_keyword_index,
+    side_keyword_index,
     term_keyword_index,
     type_keyword_index,
     words,
@@ -126,6 +127,8 @@ class Weights:
     keyword_type: float = 6.0
     # a gain or a loss named outright lets a scheme's income-only or cost-only class hold it
     polarity_opens_class: bool = True
+    # so does equity (or an asset) named outright a liability-only or asset-only class
+    side_opens_class: bool = True
     ancestor_type: float = 0.0  # the nearest ancestor that names a type
     top_ancestor_type: float = 12.0  # the top-most one (measured better)
     sign: float = 0.2
@@ -318,6 +321,13 @@ def polarity_words(text: str) -> list[str]:
     """ "income", "expense" or both where the text names a gain or a loss outright
     ("Gains/Losses on disposals" names both)."""
     return polarity_keyword_index().matches(words(_without_rates(text)))
+
+
+@lru_cache(maxsize=1 << 16)
+def side_words(text: str) -> list[str]:
+    """ "asset", "liability" or "equity" where the text names a side of the balance sheet
+    outright ("Share capital", "Called up share capital not paid")."""
+    return side_keyword_index().matches(words(text))
 
 
 def named_type(text: str) -> list[str]:
@@ -779,6 +789,15 @@ def suggest(
             named = polarity_words(accounts[i].name)
             if named and named != [allowed[0]]:
                 allowed, value = _STATEMENTS["pl"], "pl"
+                values[i] = value
+        elif allowed[0] in _STATEMENTS["bs"] and len(allowed) == 1 and weights.side_opens_class:
+            # "Share capital" in a class of debts: the class still says balance sheet, the
+            # name says which side (a strict class is often another country's plan misread),
+            # unless it names the class's side too (members' capital "considerado pasivo")
+            name = accounts[i].name
+            named = side_words(name)
+            if named and allowed[0] not in named and allowed[0] not in type_words(name):
+                allowed, value = _STATEMENTS["bs"], "bs"
                 values[i] = value
         if len(allowed) > 1:
             others = [t for t, kind in enumerate(TYPES) if kind not in allowed]

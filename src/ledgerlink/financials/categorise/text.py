@@ -147,6 +147,12 @@ def polarity_keyword_index() -> KeywordIndex:
 
 
 @cache
+def side_keyword_index() -> KeywordIndex:
+    """Words that name a side of the balance sheet outright (equity whatever the class)."""
+    return build_keyword_index(_keyword_data()["side"], exclusive=True)
+
+
+@cache
 def type_keyword_index() -> KeywordIndex:
     """Words that say only the type (group and root names)."""
     return build_keyword_index(_keyword_data()["type"], exclusive=True)

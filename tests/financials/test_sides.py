@@ -1,0 +1,62 @@
+"""Which side of the balance sheet an account's own name puts it on, whatever its class."""
+
+from __future__ import annotations
+
+import pytest
+
+from ledgerlink.financials.categorise.engine import AccountInput, Weights, side_words, suggest
+from tests.financials.test_level2 import _rules_only
+
+_CHART = [
+    ("1000", "Cash at bank"),
+    ("1100", "Trade debtors"),
+    ("1200", "Inventory"),
+    ("2000", "Trade creditors"),
+    ("2100", "VAT payable"),
+    ("2200", "Accrued liabilities"),
+    ("2300", "Bank loans"),
+    ("4000", "Sales"),
+    ("5000", "Cost of sales"),
+    ("6000", "Rent"),
+    ("6100", "Wages"),
+]
+
+
+def _types(rows, weights=None):
+    chart = [AccountInput(name=name, code=code, country="SG") for code, name in rows]
+    out = suggest(chart, model=_rules_only(), weights=weights or Weights())
+    return {a.code: s.type for a, s in zip(chart, out, strict=True)}
+
+
+def test_equity_named_outright_is_equity_even_in_a_class_of_debts():
+    # numbered among the liabilities (a US-style class 2), as some charts number their equity
+    rows = [*_CHART, ("2900", "Share Capital"), ("2910", "Retained Earnings"),
+            ("2920", "Owner's Equity")]  # fmt: skip
+    out = _types(rows)
+    assert [out[c] for c in ("2900", "2910", "2920")] == ["equity"] * 3
+    assert (out["2000"], out["2300"]) == ("liability", "liability")
+    closed = _types(rows, Weights(side_opens_class=False))
+    assert [closed[c] for c in ("2900", "2910", "2920")] == ["liability"] * 3
+
+
+def test_capital_that_names_the_class_side_too_stays_there():
+    # a cooperative's members' capital "considered a financial liability" is a liability
+    rows = [*_CHART, ("2900", "Capital social cooperativo considerado pasivo financiero")]
+    assert _types(rows)["2900"] == "liability"
+
+
+@pytest.mark.parametrize(
+    ("name", "sides"),
+    [
+        ("Share Capital", ["equity"]),
+        ("Partner's Equity", ["equity"]),
+        ("Utile d'esercizio", ["equity"]),  # profit for the year
+        ("Gezeichnetes Kapital", ["equity"]),
+        # capital called up and unpaid is a claim on the owners, an asset
+        ("Associés - capital appelé non versé", ["asset"]),
+        ("Called up share capital not paid", ["asset"]),
+        ("Trade creditors", []),
+    ],
+)
+def test_side_words(name, sides):
+    assert side_words(name) == sides
