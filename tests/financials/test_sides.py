@@ -45,6 +45,16 @@ def test_capital_that_names_the_class_side_too_stays_there():
     assert _types(rows)["2900"] == "liability"
 
 
+def test_tax_to_recover_named_outright_is_an_asset_even_in_a_class_of_debts():
+    # Gulf charts number VAT receivable and VAT input beside VAT payable, in class 2
+    rows = [*_CHART, ("2101", "VAT Receivable"), ("2102", "VAT Input"), ("2103", "GST Paid")]
+    out = _types(rows)
+    assert [out[c] for c in ("2101", "2102", "2103")] == ["asset"] * 3
+    assert out["2100"] == "liability"
+    closed = _types(rows, Weights(side_opens_class=False))
+    assert [closed[c] for c in ("2101", "2102", "2103")] == ["liability"] * 3
+
+
 @pytest.mark.parametrize(
     ("name", "sides"),
     [
@@ -55,6 +65,10 @@ def test_capital_that_names_the_class_side_too_stays_there():
         # capital called up and unpaid is a claim on the owners, an asset
         ("Associés - capital appelé non versé", ["asset"]),
         ("Called up share capital not paid", ["asset"]),
+        ("Produits à recevoir", ["asset"]),  # income accrued, to be received
+        ("Tax Receivable", ["asset"]),
+        # Dutch input VAT is numbered among the VAT payable it reduces: no side word
+        ("Voorbelasting hoog", []),
         ("Trade creditors", []),
     ],
 )
