@@ -62,6 +62,12 @@ def test_tax_to_recover_named_outright_is_an_asset_even_in_a_class_of_debts():
         ("Partner's Equity", ["equity"]),
         ("Utile d'esercizio", ["equity"]),  # profit for the year
         ("Gezeichnetes Kapital", ["equity"]),
+        ("Kommandit-Kapital", ["equity"]),  # limited partners' capital
+        ("Preferred Shares", ["equity"]),
+        # holdings in another company's equity, and what is still to pay on them, are assets:
+        # a name of both sides does not open a class of assets
+        ("Desembolsos pendientes sobre participaciones en el patrimonio neto", ["asset", "equity"]),
+        ("Unpaid called contributions to limited partner capital", ["asset", "equity"]),
         # capital called up and unpaid is a claim on the owners, an asset
         ("Associés - capital appelé non versé", ["asset"]),
         ("Called up share capital not paid", ["asset"]),
@@ -74,3 +80,17 @@ def test_tax_to_recover_named_outright_is_an_asset_even_in_a_class_of_debts():
 )
 def test_side_words(name, sides):
     assert side_words(name) == sides
+
+
+def test_a_name_of_both_sides_leaves_the_class_its_own():
+    # numbered among the fixed assets: a holding in another company's equity stays an asset
+    rows = [
+        ("2100", "Land"),
+        ("2110", "Buildings"),
+        ("2500", "Participaciones a largo plazo en empresas del grupo"),
+        ("2510", "Desembolsos pendientes sobre participaciones en el patrimonio neto"),
+    ]
+    chart = [AccountInput(name=name, code=code, country="ES") for code, name in rows]
+    out = suggest(chart, model=_rules_only())
+    assert out[3].type == "asset"
+    assert side_words(rows[3][1]) == ["asset", "equity"]
