@@ -22,13 +22,15 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from pathlib import Path
 
-from ledgerlink.financials.categorise.text import normalise
+from ledgerlink.financials.categorise.text import code_digits, normalise
 from ledgerlink.financials.categorise.training import gold
 
+_LEADING_CODE = re.compile(r"^\s*[\d.\-]+\s+")  # "1810 Privatsteuern" (GnuCash writes codes in)
 DATA = Path(os.environ.get("COA_EVAL_DIR", "/work/shared/data/eval/coa"))
 
 
@@ -111,6 +113,39 @@ def source_pairs(rows: list[dict[str, str]], key_of: Mapping[int, tuple[str, ...
         print(f"{first_source:>12} / {second_source:<12} {n:6} {d / n if n else 0:8.4f}")
 
 
+def identical_accounts(rows: list[dict[str, str]]) -> None:
+    """The same account (same code digits, same name once a code written into it is dropped)
+    in two charts of two sources: a national plan both sources ship. Where their labels give
+    it different types, no categoriser can be right on both."""
+    per: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
+    for row in rows:
+        digits = code_digits(row["code"])
+        if digits:
+            name = normalise(_LEADING_CODE.sub("", row["name"]))
+            per[(digits, name)].setdefault(row["source"] + " " + row["file"], row["type"])
+    pairs: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for charts in per.values():
+        names = sorted(charts)
+        for a in range(len(names)):
+            for b in range(a + 1, len(names)):
+                first, second = names[a].split()[0], names[b].split()[0]
+                if first != second:
+                    pair = pairs[(names[a].split()[1], names[b].split()[1])]
+                    pair[0] += 1
+                    pair[1] += charts[names[a]] != charts[names[b]]
+    print("\nsame account (code and name) in two sources' charts: accounts, types differ")
+    total = differ = 0
+    for (first_file, second_file), (n, d) in sorted(pairs.items()):
+        if n >= 10:
+            print(f"{first_file:38} / {second_file:38} {n:5} {d:4} {d / n:7.4f}")
+            total, differ = total + n, differ + d
+    if total:
+        print(
+            f"{'all pairs of 10 or more':79} {total:5} {differ:4} {differ / total:7.4f}"
+            f"  (ceiling on them: {1 - differ / total / 2:.4f})"
+        )
+
+
 def errors_explained(
     path: Path, rows: list[dict[str, str]], votes: list[Counter[str] | None]
 ) -> None:
@@ -154,6 +189,7 @@ def main() -> None:
     english_keys = {j: by_english[i] for j, i in enumerate(sorted(by_english))}
     agreement(english, other_votes(english, english_keys), "same English name (any language)")
     source_pairs(rows, by_name)
+    identical_accounts(rows)
     if args.errors:
         errors_explained(args.errors, rows, name_votes)
 
