@@ -125,6 +125,9 @@ class Weights:
     # for those that do not ("21" under "Current liabilities", "22" under "Non-current …")
     term_prefix: float = 3.0
     keyword_type: float = 6.0
+    # "(-) Canceled sales", "(-) Compensation to managers": a name marked as a deduction is
+    # a debit among the results, never income (on the balance sheet, a contra account)
+    deduction: float = 14.0
     # a gain or a loss named outright lets a scheme's income-only or cost-only class hold it
     polarity_opens_class: bool = True
     # so does equity (or an asset) named outright a liability-only or asset-only class
@@ -304,6 +307,10 @@ _RATE_ANNOTATION = re.compile(
     r"\d+(?:[.,]\d+)?\s*%\s*(?:vorsteuer|vst|ust|umsatzsteuer|mwst|mehrwertsteuer|vat|gst|tva|iva|btw)\b",
     re.IGNORECASE,
 )
+
+
+# "(-) Vendas canceladas", "(–)Amortización": the name marked as a deduction from its group
+_DEDUCTION = re.compile(r"\s*\(\s*[-–−]\s*\)")
 
 
 def _without_rates(text: str) -> str:
@@ -739,6 +746,8 @@ def suggest(
                 said_terms[i] = terms[0]
         for kind in type_words(account.name)[:1]:
             type_rules[i, TYPES.index(kind)] += weights.keyword_type
+        if weights.deduction and _DEDUCTION.match(account.name):
+            type_rules[i, TYPES.index("income")] -= weights.deduction
         typed = [kinds[0] for ancestor in chains[i] if (kinds := named_type(ancestor))]
         if typed:
             # the nearest group that names a type, and the top-most one: "Transport equipment"
