@@ -87,6 +87,9 @@ def test_a_value_may_allow_several_types():
         ("nl_rgs", "1501", "current_liability"),
         ("es_pgc", "8340", "other_expense"),  # a tax "ingreso" among expenses in equity
         ("es_pgc", "9020", "other_income"),  # income recognised in equity
+        ("es_pgc", "4600", "current_asset"),  # salary advances among the staff's accounts
+        ("es_pgc", "4740", "non_current_asset"),  # deferred tax assets among the state's
+        ("es_pgc", "4750", "current_liability"),
         ("fr_pcg", "9210", "pl"),  # cost accounting
     ],
 )

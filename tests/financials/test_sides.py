@@ -94,3 +94,16 @@ def test_a_name_of_both_sides_leaves_the_class_its_own():
     out = suggest(chart, model=_rules_only())
     assert out[3].type == "asset"
     assert side_words(rows[3][1]) == ["asset", "equity"]
+
+
+def test_loans_granted_are_claims_even_among_the_debts():
+    rows = [*_CHART, ("2400", "Loans granted - Mother company"), ("2410", "Empréstimos concedidos")]
+    out = _types(rows)
+    assert (out["2400"], out["2410"]) == ("asset", "asset")
+    assert out["2300"] == "liability"  # loans alone are debt
+    assert side_words("Udzielone pożyczki") == ["asset"]
+
+
+def test_income_to_receive_and_capital_called_up_unpaid_name_the_asset_side():
+    assert side_words("Social security - Accrued income") == ["asset"]
+    assert side_words("Partners/associates - Capital called up, unpaid") == ["asset"]
