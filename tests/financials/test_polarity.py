@@ -177,8 +177,10 @@ def test_a_name_marked_as_a_deduction_is_no_income():
     ]
     chart = [AccountInput(name=name, code=code, country="BR") for code, name in rows]
     model = _rules_only()
-    out = {a.code: s.type for a, s in zip(chart, suggest(chart, model=model), strict=True)}
+    # (its section's other accounts, all income, not counted: the mark against the prefixes)
+    marked = Weights(code_section=0.0)
+    out = {a.code: s.type for a, s in zip(chart, suggest(chart, model, marked), strict=True)}
     assert out["3.01.01.05.01.03"] == "expense"
     assert out["1.02.03.01.03"] == "asset"  # on the balance sheet, a contra account of its group
-    off = suggest(chart, model=model, weights=Weights(deduction=0.0))
+    off = suggest(chart, model=model, weights=Weights(code_section=0.0, deduction=0.0))
     assert off[2].type == "income"  # its neighbours' type, without the mark

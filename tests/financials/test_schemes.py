@@ -450,3 +450,23 @@ def test_a_german_chart_is_read_with_whichever_of_skr03_and_skr04_fits_it():
         )
         assert chosen is not None
         assert (chosen.key, agreement) == (key, 1.0)
+
+
+def test_a_code_section_is_a_group_where_the_chart_names_no_parent():
+    from tests.financials.test_level2 import _rules_only
+
+    # Brazilian results: the costs' sections outnumber the other income's, whose last
+    # account says nothing of itself
+    costs = [(f"3.01.01.07.01.{n:02d}", name) for n, name in enumerate(
+        ["Salaries", "Rent", "Electricity", "Telephone", "Insurance", "Travel", "Cleaning",
+         "Postage"], start=1)]  # fmt: skip
+    other_income = [
+        ("3.01.01.05.01.01", "Financial income"),
+        ("3.01.01.05.01.02", "Rental income"),
+        ("3.01.01.05.01.03", "Interest income"),
+        ("3.01.01.05.01.04", "Item 4"),
+    ]
+    chart = [AccountInput(name=n, code=c, country="BR") for c, n in costs + other_income]
+    model = _rules_only()
+    assert suggest(chart, model=model)[-1].type == "income"
+    assert suggest(chart, model=model, weights=Weights(code_section=0.0))[-1].type == "expense"

@@ -109,6 +109,7 @@ class Weights:
     max_lengths: int = 9  # consensus by code prefix up to this many code lengths
     scheme_after_consensus: bool = False
     siblings: float = 0.6
+    code_section: float = 4.0  # accounts of the same code section ("3.01.01.05.01")
     root: float = 1.0
     keyword: float = 8.0
     term: float = 20.0  # "long-term" / "short-term" in the name or parent → level-2
@@ -625,11 +626,27 @@ def _chart_groups(
                 out.append(([d[:size] if len(d) > size or (size == 1 and d) else None
                              for d in digits], scaled))  # fmt: skip
     out.append((siblings, weights.siblings))
+    if weights.code_section and any(digits):
+        # only where the chart names no parent (its own group says more)
+        sections = [None if a.parent_name else _code_section(a.code) for a in accounts]
+        if any(sections):
+            # finer than any prefix: a section of a mixed class is still one group
+            out.append((sections, weights.code_section))
     if chains is not None and weights.root:
         # a tree's top-level group ("Assets", "Passiva") is the type of most of its accounts
         out.append(([normalise(chain[-1] if chain else a.name) for a, chain in
                      zip(accounts, chains, strict=True)], weights.root))  # fmt: skip
     return out
+
+
+_LAST_SECTION = re.compile(r"^(\s*\d+(?:[.\-]\d+)+)[.\-]\d+\s*$")
+
+
+def _code_section(code: str) -> str | None:
+    """The section a code written in sections belongs to ("3.01.01.05.01" of
+    "3.01.01.05.01.12"): the plan's own group of it, finer than any code prefix."""
+    found = _LAST_SECTION.match(code) if code else None
+    return found.group(1).strip() if found else None
 
 
 def _chart_consensus(
