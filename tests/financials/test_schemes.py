@@ -61,6 +61,8 @@ def test_a_value_may_allow_several_types():
         ("de_skr03", "0631", "liability"),  # loans of any remaining term
         ("de_skr03", "0985", "current_asset"),  # prepaid expenses
         ("de_skr03", "7110", "current_asset"),  # inventories
+        ("de_skr03", "3980", "current_asset"),  # goods in stock (Bestand) among the purchases
+        ("de_skr03", "3400", "cost_of_sales"),
         ("de_skr04", "3300", "payable"),
         ("de_skr04", "7300", "other_expense"),
         ("de_skr49", "1040", "liability|equity"),  # passive side: reserves and debts

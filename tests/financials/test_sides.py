@@ -107,3 +107,11 @@ def test_loans_granted_are_claims_even_among_the_debts():
 def test_income_to_receive_and_capital_called_up_unpaid_name_the_asset_side():
     assert side_words("Social security - Accrued income") == ["asset"]
     assert side_words("Partners/associates - Capital called up, unpaid") == ["asset"]
+
+
+def test_receivables_are_named_in_many_languages():
+    for name in ("الحسابات الشخصية المستحقة القبض", "Należności krótkoterminowe",
+                 "Crediti verso clienti", "Vorderingen op handelsdebiteuren"):  # fmt: skip
+        assert side_words(name) == ["asset"], name
+    # deferred income "on the basis of receivables" is no receivable: not a side word here
+    assert side_words("Razgraničeni prihodi po osnovu potraživanja") == []
