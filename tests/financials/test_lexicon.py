@@ -109,6 +109,8 @@ def test_a_top_group_of_cost_or_income_accounts_names_its_type():
     assert type_words("Kostenrekeningen") == ["expense"]
     assert type_words("Opbrengstrekeningen") == ["income"]
     assert type_words("Ertragskonten") == ["income"]
+    assert type_words("Overige inkomsten") == ["income"]
+    assert type_words("Inkomsten belastingen") == ["expense"]  # a tax on income is a cost
     # "Gebouwen" (buildings) under "Afschrijvingen" under the cost accounts: a depreciation
     chart = [
         AccountInput(name="Kostenrekeningen"),
