@@ -115,3 +115,17 @@ def test_receivables_are_named_in_many_languages():
         assert side_words(name) == ["asset"], name
     # deferred income "on the basis of receivables" is no receivable: not a side word here
     assert side_words("Razgraničeni prihodi po osnovu potraživanja") == []
+
+
+def test_a_balance_written_after_the_name_says_its_side():
+    # partners' current accounts in a class of both sides: debit balances are claims
+    rows = [*_CHART, ("4510", "Partners - mother companies Dr."),
+            ("4511", "Partners - mother companies Cr.")]  # fmt: skip
+    chart = [AccountInput(name=name, code=code, country="FR") for code, name in rows]
+    out = {a.code: s.type for a, s in zip(chart, suggest(chart, model=_rules_only()), strict=True)}
+    assert (out["4510"], out["4511"]) == ("asset", "liability")
+    # Croatian "i dr." (and others) says no balance
+    croatian = [AccountInput(name="Dobavljači zadruge, ustanove i dr.", code="2206", country="HR")]
+    marked = suggest(croatian, model=_rules_only())[0]
+    unmarked = suggest(croatian, model=_rules_only(), weights=Weights(balance_mark=0.0))[0]
+    assert marked.confidence == unmarked.confidence

@@ -129,6 +129,7 @@ class Weights:
     # "(-) Canceled sales", "(-) Compensation to managers": a name marked as a deduction is
     # a debit among the results, never income (on the balance sheet, a contra account)
     deduction: float = 14.0
+    balance_mark: float = 10.0  # "… Dr." / "… Cr.": a debit or credit balance, named
     # a gain or a loss named outright lets a scheme's income-only or cost-only class hold it
     polarity_opens_class: bool = True
     # so does equity (or an asset) named outright a liability-only or asset-only class
@@ -309,6 +310,10 @@ _RATE_ANNOTATION = re.compile(
     re.IGNORECASE,
 )
 
+
+# "Partners current account Dr.", "رصيد الشركاء Cr.": a debit or credit balance written after the
+# name (capitalised: Croatian "i dr." is "and others")
+_BALANCE_MARK = re.compile(r"(?<![\w.])(Dr|Cr)\.?\s*$")
 
 # "(-) Vendas canceladas", "(–)Amortización": the name marked as a deduction from its group
 _DEDUCTION = re.compile(r"\s*\(\s*[-–−]\s*\)")
@@ -765,6 +770,10 @@ def suggest(
             type_rules[i, TYPES.index(kind)] += weights.keyword_type
         if weights.deduction and _DEDUCTION.match(account.name):
             type_rules[i, TYPES.index("income")] -= weights.deduction
+        if weights.balance_mark and (mark := _BALANCE_MARK.search(account.name)):
+            # "Partners current account Dr." / "… Cr.": the side of its balance, as a sign
+            debit = mark.group(1) == "Dr"
+            type_rules[i, [0, 4] if debit else [1, 2, 3]] += weights.balance_mark
         typed = [kinds[0] for ancestor in chains[i] if (kinds := named_type(ancestor))]
         if typed:
             # the nearest group that names a type, and the top-most one: "Transport equipment"
