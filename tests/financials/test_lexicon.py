@@ -10,7 +10,7 @@ from ledgerlink.financials.categorise.engine import (
     term_words,
     type_words,
 )
-from ledgerlink.financials.categorise.text import build_keyword_index
+from ledgerlink.financials.categorise.text import build_keyword_index, normalise, repair_mojibake
 
 
 def test_an_ending_matches_a_compound_but_never_the_whole_word():
@@ -91,3 +91,30 @@ def test_dutch_sales_and_cost_of_sales_under_one_group():
     out = {a.name: s for a, s in zip(chart, suggest(chart), strict=True)}
     assert out["Verkopen handel hoog"].detail == out["Verkopen fabricage laag"].detail == "revenue"
     assert out["Kostprijs verkopen"].detail == "cost_of_sales"
+
+
+def test_a_chart_whose_encoding_was_misread_is_read_as_written():
+    # Polish names written in ISO-8859-2 and read as Latin-1; UTF-8 read as cp1252
+    assert normalise("Sprzeda¿ us³ug na kraj") == "sprzedaz usług na kraj"
+    assert type_words("Sprzeda¿ produktów") == ["income"]
+    assert normalise("¦rodki pieniê¿ne") == "srodki pieniezne"
+    assert normalise("CrÃ©ances clients") == "creances clients"
+    # text that is as written stays as it is
+    assert repair_mojibake("DIVISÃO DE CAPITAL") == "DIVISÃO DE CAPITAL"
+    assert repair_mojibake("Intérêts à recevoir") == "Intérêts à recevoir"
+    assert repair_mojibake("¿Qué es?") == "¿Qué es?"
+
+
+def test_a_top_group_of_cost_or_income_accounts_names_its_type():
+    assert type_words("Kostenrekeningen") == ["expense"]
+    assert type_words("Opbrengstrekeningen") == ["income"]
+    assert type_words("Ertragskonten") == ["income"]
+    assert type_words("Overige inkomsten") == ["income"]
+    assert type_words("Inkomsten belastingen") == ["expense"]  # a tax on income is a cost
+    # "Gebouwen" (buildings) under "Afschrijvingen" under the cost accounts: a depreciation
+    chart = [
+        AccountInput(name="Kostenrekeningen"),
+        AccountInput(name="Afschrijvingen", parent_name="Kostenrekeningen"),
+        AccountInput(name="Gebouwen", parent_name="Afschrijvingen"),
+    ]
+    assert suggest(chart)[2].type == "expense"

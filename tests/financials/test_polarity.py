@@ -164,3 +164,23 @@ def test_loss_alone_names_no_type():
     assert type_words("Loss of value of libraries") == []
     assert detail_words("Loss of value of libraries") == []
     assert type_words("Exchange loss")[:1] == ["expense"]
+
+
+def test_a_name_marked_as_a_deduction_is_no_income():
+    # Brazilian class 3 holds the results; "(-)" marks what is deducted from them
+    rows = [
+        ("3.01.01.05.01.01", "Other operating income"),
+        ("3.01.01.05.01.02", "Rental income"),
+        ("3.01.01.05.01.03", "(-) Compensation to Managers and Board of Directors"),
+        ("1.02.03.01.02", "Machinery"),
+        ("1.02.03.01.03", "(-) Accumulated depreciation of machinery"),
+    ]
+    chart = [AccountInput(name=name, code=code, country="BR") for code, name in rows]
+    model = _rules_only()
+    # (its section's other accounts, all income, not counted: the mark against the prefixes)
+    marked = Weights(code_section=0.0)
+    out = {a.code: s.type for a, s in zip(chart, suggest(chart, model, marked), strict=True)}
+    assert out["3.01.01.05.01.03"] == "expense"
+    assert out["1.02.03.01.03"] == "asset"  # on the balance sheet, a contra account of its group
+    off = suggest(chart, model=model, weights=Weights(code_section=0.0, deduction=0.0))
+    assert off[2].type == "income"  # its neighbours' type, without the mark

@@ -61,6 +61,8 @@ def test_a_value_may_allow_several_types():
         ("de_skr03", "0631", "liability"),  # loans of any remaining term
         ("de_skr03", "0985", "current_asset"),  # prepaid expenses
         ("de_skr03", "7110", "current_asset"),  # inventories
+        ("de_skr03", "3980", "current_asset"),  # goods in stock (Bestand) among the purchases
+        ("de_skr03", "3400", "cost_of_sales"),
         ("de_skr04", "3300", "payable"),
         ("de_skr04", "7300", "other_expense"),
         ("de_skr49", "1040", "liability|equity"),  # passive side: reserves and debts
@@ -87,6 +89,9 @@ def test_a_value_may_allow_several_types():
         ("nl_rgs", "1501", "current_liability"),
         ("es_pgc", "8340", "other_expense"),  # a tax "ingreso" among expenses in equity
         ("es_pgc", "9020", "other_income"),  # income recognised in equity
+        ("es_pgc", "4600", "current_asset"),  # salary advances among the staff's accounts
+        ("es_pgc", "4740", "non_current_asset"),  # deferred tax assets among the state's
+        ("es_pgc", "4750", "current_liability"),
         ("fr_pcg", "9210", "pl"),  # cost accounting
     ],
 )
@@ -447,3 +452,23 @@ def test_a_german_chart_is_read_with_whichever_of_skr03_and_skr04_fits_it():
         )
         assert chosen is not None
         assert (chosen.key, agreement) == (key, 1.0)
+
+
+def test_a_code_section_is_a_group_where_the_chart_names_no_parent():
+    from tests.financials.test_level2 import _rules_only
+
+    # Brazilian results: the costs' sections outnumber the other income's, whose last
+    # account says nothing of itself
+    costs = [(f"3.01.01.07.01.{n:02d}", name) for n, name in enumerate(
+        ["Salaries", "Rent", "Electricity", "Telephone", "Insurance", "Travel", "Cleaning",
+         "Postage"], start=1)]  # fmt: skip
+    other_income = [
+        ("3.01.01.05.01.01", "Financial income"),
+        ("3.01.01.05.01.02", "Rental income"),
+        ("3.01.01.05.01.03", "Interest income"),
+        ("3.01.01.05.01.04", "Item 4"),
+    ]
+    chart = [AccountInput(name=n, code=c, country="BR") for c, n in costs + other_income]
+    model = _rules_only()
+    assert suggest(chart, model=model)[-1].type == "income"
+    assert suggest(chart, model=model, weights=Weights(code_section=0.0))[-1].type == "expense"

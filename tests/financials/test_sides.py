@@ -94,3 +94,38 @@ def test_a_name_of_both_sides_leaves_the_class_its_own():
     out = suggest(chart, model=_rules_only())
     assert out[3].type == "asset"
     assert side_words(rows[3][1]) == ["asset", "equity"]
+
+
+def test_loans_granted_are_claims_even_among_the_debts():
+    rows = [*_CHART, ("2400", "Loans granted - Mother company"), ("2410", "Empréstimos concedidos")]
+    out = _types(rows)
+    assert (out["2400"], out["2410"]) == ("asset", "asset")
+    assert out["2300"] == "liability"  # loans alone are debt
+    assert side_words("Udzielone pożyczki") == ["asset"]
+
+
+def test_income_to_receive_and_capital_called_up_unpaid_name_the_asset_side():
+    assert side_words("Social security - Accrued income") == ["asset"]
+    assert side_words("Partners/associates - Capital called up, unpaid") == ["asset"]
+
+
+def test_receivables_are_named_in_many_languages():
+    for name in ("الحسابات الشخصية المستحقة القبض", "Należności krótkoterminowe",
+                 "Crediti verso clienti", "Vorderingen op handelsdebiteuren"):  # fmt: skip
+        assert side_words(name) == ["asset"], name
+    # deferred income "on the basis of receivables" is no receivable: not a side word here
+    assert side_words("Razgraničeni prihodi po osnovu potraživanja") == []
+
+
+def test_a_balance_written_after_the_name_says_its_side():
+    # partners' current accounts in a class of both sides: debit balances are claims
+    rows = [*_CHART, ("4510", "Partners - mother companies Dr."),
+            ("4511", "Partners - mother companies Cr.")]  # fmt: skip
+    chart = [AccountInput(name=name, code=code, country="FR") for code, name in rows]
+    out = {a.code: s.type for a, s in zip(chart, suggest(chart, model=_rules_only()), strict=True)}
+    assert (out["4510"], out["4511"]) == ("asset", "liability")
+    # Croatian "i dr." (and others) says no balance
+    croatian = [AccountInput(name="Dobavljači zadruge, ustanove i dr.", code="2206", country="HR")]
+    marked = suggest(croatian, model=_rules_only())[0]
+    unmarked = suggest(croatian, model=_rules_only(), weights=Weights(balance_mark=0.0))[0]
+    assert marked.confidence == unmarked.confidence

@@ -109,6 +109,7 @@ class Weights:
     max_lengths: int = 9  # consensus by code prefix up to this many code lengths
     scheme_after_consensus: bool = False
     siblings: float = 0.6
+    code_section: float = 4.0  # accounts of the same code section ("3.01.01.05.01")
     root: float = 1.0
     keyword: float = 8.0
     term: float = 20.0  # "long-term" / "short-term" in the name or parent → level-2
@@ -125,6 +126,10 @@ class Weights:
     # for those that do not ("21" under "Current liabilities", "22" under "Non-current …")
     term_prefix: float = 3.0
     keyword_type: float = 6.0
+    # "(-) Canceled sales", "(-) Compensation to managers": a name marked as a deduction is
+    # a debit among the results, never income (on the balance sheet, a contra account)
+    deduction: float = 14.0
+    balance_mark: float = 10.0  # "… Dr." / "… Cr.": a debit or credit balance, named
     # a gain or a loss named outright lets a scheme's income-only or cost-only class hold it
     polarity_opens_class: bool = True
     # so does equity (or an asset) named outright a liability-only or asset-only class
@@ -304,6 +309,14 @@ _RATE_ANNOTATION = re.compile(
     r"\d+(?:[.,]\d+)?\s*%\s*(?:vorsteuer|vst|ust|umsatzsteuer|mwst|mehrwertsteuer|vat|gst|tva|iva|btw)\b",
     re.IGNORECASE,
 )
+
+
+# "Partners current account Dr.", "رصيد الشركاء Cr.": a debit or credit balance written after the
+# name (capitalised: Croatian "i dr." is "and others")
+_BALANCE_MARK = re.compile(r"(?<![\w.])(Dr|Cr)\.?\s*$")
+
+# "(-) Vendas canceladas", "(–)Amortización": the name marked as a deduction from its group
+_DEDUCTION = re.compile(r"\s*\(\s*[-–−]\s*\)")
 
 
 def _without_rates(text: str) -> str:
@@ -618,11 +631,27 @@ def _chart_groups(
                 out.append(([d[:size] if len(d) > size or (size == 1 and d) else None
                              for d in digits], scaled))  # fmt: skip
     out.append((siblings, weights.siblings))
+    if weights.code_section and any(digits):
+        # only where the chart names no parent (its own group says more)
+        sections = [None if a.parent_name else _code_section(a.code) for a in accounts]
+        if any(sections):
+            # finer than any prefix: a section of a mixed class is still one group
+            out.append((sections, weights.code_section))
     if chains is not None and weights.root:
         # a tree's top-level group ("Assets", "Passiva") is the type of most of its accounts
         out.append(([normalise(chain[-1] if chain else a.name) for a, chain in
                      zip(accounts, chains, strict=True)], weights.root))  # fmt: skip
     return out
+
+
+_LAST_SECTION = re.compile(r"^(\s*\d+(?:[.\-]\d+)+)[.\-]\d+\s*$")
+
+
+def _code_section(code: str) -> str | None:
+    """The section a code written in sections belongs to ("3.01.01.05.01" of
+    "3.01.01.05.01.12"): the plan's own group of it, finer than any code prefix."""
+    found = _LAST_SECTION.match(code) if code else None
+    return found.group(1).strip() if found else None
 
 
 def _chart_consensus(
@@ -739,6 +768,12 @@ def suggest(
                 said_terms[i] = terms[0]
         for kind in type_words(account.name)[:1]:
             type_rules[i, TYPES.index(kind)] += weights.keyword_type
+        if weights.deduction and _DEDUCTION.match(account.name):
+            type_rules[i, TYPES.index("income")] -= weights.deduction
+        if weights.balance_mark and (mark := _BALANCE_MARK.search(account.name)):
+            # "Partners current account Dr." / "… Cr.": the side of its balance, as a sign
+            debit = mark.group(1) == "Dr"
+            type_rules[i, [0, 4] if debit else [1, 2, 3]] += weights.balance_mark
         typed = [kinds[0] for ancestor in chains[i] if (kinds := named_type(ancestor))]
         if typed:
             # the nearest group that names a type, and the top-most one: "Transport equipment"

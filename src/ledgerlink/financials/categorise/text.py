@@ -20,10 +20,40 @@ _NON_WORD = re.compile(r"[^\w]+|_")
 _DIGITS = re.compile(r"\d")
 
 
+# Central European text (ISO-8859-2, cp1250) read as Latin-1: "Sprzeda¿" is "Sprzedaż",
+# "Pozosta³e" "Pozostałe". These symbols inside a word are that mojibake, never a name's own
+_CENTRAL_MOJIBAKE = re.compile(r"(?<=[^\W\d_])[¿³¶±¼]|[¦¯¬][^\W\d_]")
+# UTF-8 read as Latin-1 or cp1252: "CrÃ©ances" is "Créances"
+_UTF8_MOJIBAKE = re.compile(
+    "[ÂÃÄÅ][\u0080-\u00bf\u2018-\u203a\u0152\u0153\u0160\u0161\u017d\u017e\u0178\u02c6\u02dc]"
+)
+
+
+def repair_mojibake(text: str) -> str:
+    """The text as written where a file's encoding was misread (UTF-8 or ISO-8859-2 read as
+    Latin-1), so that its words are found; other text unchanged."""
+    if text.isascii():
+        return text
+    if _UTF8_MOJIBAKE.search(text):
+        for codec in ("cp1252", "latin-1"):
+            try:
+                return text.encode(codec).decode("utf-8")
+            except UnicodeError:
+                continue
+    if _CENTRAL_MOJIBAKE.search(text):
+        for codec in ("latin-1", "cp1252"):
+            try:
+                return text.encode(codec).decode("iso-8859-2" if codec == "latin-1" else "cp1250")
+            except UnicodeError:
+                continue
+    return text
+
+
 @cache
 def normalise(text: str) -> str:
-    """Lower case, accents stripped, every run of non-word characters one space."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    """Lower case, accents stripped, every run of non-word characters one space (text whose
+    encoding was misread repaired first)."""
+    decomposed = unicodedata.normalize("NFKD", repair_mojibake(text).casefold())
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(_NON_WORD.sub(" ", plain).split())
 
