@@ -333,3 +333,26 @@ def test_stock_or_a_cost_of_sales_named_among_operating_expenses_is_a_cost_of_sa
         weights=Weights(inventory_expense=0.0, cost_of_sales_over_catch_all=False),
     )
     assert [s.bucket for s in off[5:7]] == ["operating_expense", "operating_expense"]
+
+
+def test_only_a_name_or_the_platform_makes_a_credit_card() -> None:
+    credit_card = buckets().index("credit_card")
+    model = _rules_only()
+    # a model that learnt the codes of one chart's credit cards and says it of any account
+    weights = np.zeros((0, len(buckets())), np.float32)
+    bias = np.zeros(len(buckets()), np.float32)
+    bias[credit_card] = 12.0
+    biased = LinearModel(
+        keys=model.keys, heads={**model.heads, "bucket": Head(buckets(), weights, bias)}
+    )
+    chart = [
+        AccountInput(name="Facility A", code="2100"),
+        AccountInput(name="Amex business card", code="2110"),
+        AccountInput(name="Company card 1", code="2120", parent_name="Credit cards"),
+        AccountInput(name="Card 2", code="2130", platform_type="CREDITCARD"),
+    ]
+    out = suggest(chart, model=biased)
+    assert out[0].bucket != "credit_card"
+    assert [s.bucket for s in out[1:]] == ["credit_card"] * 3
+    off = suggest(chart, model=biased, weights=Weights(unnamed_credit_card=0.0))
+    assert off[0].bucket == "credit_card"

@@ -169,6 +169,9 @@ class Weights:
     # (at least `scheme_bucket_min` of them): an Argentine "1.2 Fijo" read as a UK "12" (bank)
     scheme_bucket_agreement: float = 0.5
     scheme_bucket_min: int = 4
+    # a credit card is known by its name (its own, its group's) or the platform's type, never
+    # by its code or neighbours alone: a short-term loan is no credit card
+    unnamed_credit_card: float = 8.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -706,6 +709,7 @@ def suggest(
     fixed_bucket = layout.buckets.index("fixed_asset")
     depreciation_bucket = layout.buckets.index("depreciation")
     cost_of_sales_bucket = layout.buckets.index("cost_of_sales")
+    credit_card_bucket = layout.buckets.index("credit_card")
     for i, account in enumerate(accounts):
         klass = CLASSIFICATIONS.get(account.classification.strip().lower())
         if klass:
@@ -729,6 +733,10 @@ def suggest(
                 bucket_rules[i, depreciation_bucket] += weights.fixed_asset_expense
             if detail == "inventory":
                 bucket_rules[i, cost_of_sales_bucket] += weights.inventory_expense
+        if weights.unnamed_credit_card and platform != "credit_card":
+            said = [*keywords[i][:2], *detail_words(account.parent_name)[:2]]
+            if "credit_cards" not in said:
+                bucket_rules[i, credit_card_bucket] -= weights.unnamed_credit_card
         if account.parent_name and weights.parent_keyword:
             named = detail_words(account.parent_name)[:2]
             weight = weights.parent_keyword + (0.0 if keywords[i] else weights.parent_alone)
