@@ -845,7 +845,7 @@ def suggest(
             weight += weights.scheme_specific
         type_rules[i, TYPES.index(_type_of(value))] += weight
         if value in layout.buckets and (
-            not disowned or _matched_prefix(scheme, digits[i]) not in disowned  # type: ignore[arg-type]
+            not disowned or scheme is None or _matched_prefix(scheme, digits[i]) not in disowned
         ):
             # the name's own detail words, else its parent's ("Supplier A" under "Trade creditors")
             said = keywords[i][:2] or (
