@@ -284,3 +284,75 @@ def test_the_neighbours_say_current_or_not_more_than_the_bucket() -> None:
     assert suggest(chart, model=model, weights=strong)[-1].bucket == "payable"
     exact = dataclasses.replace(strong, bucket_subtype=0.0)
     assert suggest(chart, model=model, weights=exact)[-1].bucket == "current_liability"
+
+
+def test_a_schemes_bucket_the_charts_own_names_contradict_is_not_used() -> None:
+    """A US "15" holds fixed assets; a chart numbered alike whose 15 holds its stock keeps
+    the scheme's word on the type (asset), not on the bucket."""
+    rows = [
+        ("1000", "Cash"), ("1100", "Accounts receivable"), ("1500", "Raw materials"),
+        ("1510", "Finished goods"), ("1520", "Work in progress"), ("1530", "Merchandise"),
+        ("1700", "Buildings"), ("2000", "Accounts payable"), ("3000", "Share capital"),
+        ("4000", "Sales"), ("6000", "Rent"),
+    ]  # fmt: skip
+    chart = [AccountInput(name=name, code=code, country="US") for code, name in rows]
+    model = _rules_only()
+    out = {a.code: s for a, s in zip(chart, suggest(chart, model=model), strict=True)}
+    assert {out[c].bucket for c in ("1500", "1510", "1520", "1530")} == {"current_asset"}
+    assert out["1700"].bucket == "fixed_asset"
+    off = suggest(chart, model=model, weights=Weights(scheme_bucket_agreement=0.0))
+    assert {s.bucket for a, s in zip(chart, off, strict=True) if a.code[:2] == "15"} == {
+        "fixed_asset"
+    }
+
+
+def test_a_scheme_whose_names_agree_or_are_too_few_to_tell_keeps_its_bucket() -> None:
+    rows = [
+        ("1000", "Cash"), ("1500", "Machinery"), ("1510", "Vehicles"), ("1520", "Raw materials"),
+        ("1530", "Computers"), ("1540", "Furniture"), ("2000", "Accounts payable"),
+        ("3000", "Share capital"), ("4000", "Sales"),
+    ]  # fmt: skip
+    chart = [AccountInput(name=name, code=code, country="US") for code, name in rows]
+    out = suggest(chart, model=_rules_only())
+    assert out[3].bucket == "fixed_asset"  # one name of five says stock: the scheme holds
+
+
+def test_stock_or_a_cost_of_sales_named_among_operating_expenses_is_a_cost_of_sales() -> None:
+    rows = [
+        ("1000", "Cash"), ("2000", "Accounts payable"), ("3000", "Share capital"),
+        ("4000", "Sales"), ("6000", "Rent"), ("6100", "Raw materials"),
+        ("6200", "Cost of goods sold"), ("6300", "Telephone"),
+    ]  # fmt: skip
+    chart = [AccountInput(name=name, code=code, country="US") for code, name in rows]
+    model = _rules_only()
+    out = suggest(chart, model=model)
+    assert [s.bucket for s in out[5:8]] == ["cost_of_sales", "cost_of_sales", "operating_expense"]
+    off = suggest(
+        chart,
+        model=model,
+        weights=Weights(inventory_expense=0.0, cost_of_sales_over_catch_all=False),
+    )
+    assert [s.bucket for s in off[5:7]] == ["operating_expense", "operating_expense"]
+
+
+def test_only_a_name_or_the_platform_makes_a_credit_card() -> None:
+    credit_card = buckets().index("credit_card")
+    model = _rules_only()
+    # a model that learnt the codes of one chart's credit cards and says it of any account
+    weights = np.zeros((0, len(buckets())), np.float32)
+    bias = np.zeros(len(buckets()), np.float32)
+    bias[credit_card] = 12.0
+    biased = LinearModel(
+        keys=model.keys, heads={**model.heads, "bucket": Head(buckets(), weights, bias)}
+    )
+    chart = [
+        AccountInput(name="Facility A", code="2100"),
+        AccountInput(name="Amex business card", code="2110"),
+        AccountInput(name="Company card 1", code="2120", parent_name="Credit cards"),
+        AccountInput(name="Card 2", code="2130", platform_type="CREDITCARD"),
+    ]
+    out = suggest(chart, model=biased)
+    assert out[0].bucket != "credit_card"
+    assert [s.bucket for s in out[1:]] == ["credit_card"] * 3
+    off = suggest(chart, model=biased, weights=Weights(unnamed_credit_card=0.0))
+    assert off[0].bucket == "credit_card"

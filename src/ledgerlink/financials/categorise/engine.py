@@ -163,6 +163,20 @@ class Weights:
     # the same subtype the name says (trade creditors)
     named_over_catch_all: bool = True
     parent_names_bucket: bool = True  # and the parent's, where the name says none
+    # and a cost of sales named outright, where the class is the operating expenses'
+    # (Mozambican 61 "Cost of goods" in a French-family class 6)
+    cost_of_sales_over_catch_all: bool = True
+    # stock's words, where the account is an expense: its purchase or consumption
+    # ("Matières premières" among the expenses), a cost of sales
+    inventory_expense: float = 6.0
+    # a scheme's level-2 bucket for a prefix is not used where fewer than this share of the
+    # chart's accounts under it whose names say cash, stock or a fixed asset agree with it
+    # (at least `scheme_bucket_min` of them): an Argentine "1.2 Fijo" read as a UK "12" (bank)
+    scheme_bucket_agreement: float = 0.5
+    scheme_bucket_min: int = 4
+    # a credit card is known by its name (its own, its group's) or the platform's type, never
+    # by its code or neighbours alone: a short-term loan is no credit card
+    unnamed_credit_card: float = 8.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -720,9 +734,11 @@ def suggest(
     }
     said_terms: list[str | None] = [None] * n
     # an expense named after a fixed asset ("Buildings" among the expenses, "Depreciation of
-    # motor vehicles") is that asset's depreciation
+    # motor vehicles") is that asset's depreciation; one named after stock, its cost of sales
     fixed_bucket = layout.buckets.index("fixed_asset")
     depreciation_bucket = layout.buckets.index("depreciation")
+    cost_of_sales_bucket = layout.buckets.index("cost_of_sales")
+    credit_card_bucket = layout.buckets.index("credit_card")
     for i, account in enumerate(accounts):
         klass = CLASSIFICATIONS.get(account.classification.strip().lower())
         if klass:
@@ -744,6 +760,12 @@ def suggest(
             type_rules[i, layout.bucket_type[b]] += weights.keyword_type
             if b == fixed_bucket:
                 bucket_rules[i, depreciation_bucket] += weights.fixed_asset_expense
+            if detail == "inventory":
+                bucket_rules[i, cost_of_sales_bucket] += weights.inventory_expense
+        if weights.unnamed_credit_card and platform != "credit_card":
+            said = [*keywords[i][:2], *detail_words(account.parent_name)[:2]]
+            if "credit_cards" not in said:
+                bucket_rules[i, credit_card_bucket] -= weights.unnamed_credit_card
         if account.parent_name and weights.parent_keyword:
             named = detail_words(account.parent_name)[:2]
             weight = weights.parent_keyword + (0.0 if keywords[i] else weights.parent_alone)
@@ -752,6 +774,8 @@ def suggest(
                 bucket_rules[i, b] += weight
                 if b == fixed_bucket:
                     bucket_rules[i, depreciation_bucket] += weight
+            if "inventory" in named and weights.inventory_expense:
+                bucket_rules[i, cost_of_sales_bucket] += weight
         if weights.term:
             # the account's own name, else the nearest group that says (a loan under
             # "Dettes à plus d'un an" under "Dettes")
@@ -812,6 +836,11 @@ def suggest(
     scheme_weight = weights.scheme * min(
         1.0, weights.scheme_floor + (agreement - weights.scheme_min_agreement) / span
     )
+    disowned = (
+        _disowned_prefixes(scheme, values, digits, keywords, layout, weights)
+        if scheme is not None and weights.scheme_bucket_agreement
+        else frozenset()
+    )
     for i, value in enumerate(values):
         if value is None:
             continue
@@ -850,7 +879,9 @@ def suggest(
             # own word on those accounts, more than a class's broad reading
             weight += weights.scheme_specific
         type_rules[i, TYPES.index(_type_of(value))] += weight
-        if value in layout.buckets:
+        if value in layout.buckets and (
+            not disowned or scheme is None or _matched_prefix(scheme, digits[i]) not in disowned
+        ):
             # the name's own detail words, else its parent's ("Supplier A" under "Trade creditors")
             said = keywords[i][:2] or (
                 detail_words(accounts[i].parent_name)[:2] if weights.parent_names_bucket else []
@@ -913,6 +944,55 @@ def suggest(
             )
         )
     return out
+
+
+def _disowned_prefixes(
+    scheme: Scheme,
+    values: list[str | None],
+    digits: list[str],
+    keywords: list[list[str]],
+    layout: _Layout,
+    weights: Weights,
+) -> frozenset[str]:
+    """The scheme's prefixes whose balance-sheet bucket the chart's own names contradict.
+
+    A scheme detected from a chart's codes fits its types far more often than its level-2
+    buckets: a Panamanian "15" is stock, not the fixed assets of a US "15". Cash, stock and
+    fixed assets are current or not by nature, so names that say one of them tell whether a
+    prefix's bucket holds; a name saying another bucket of the same subtype as the scheme's
+    catch-all ("Bank" in a class of current assets) agrees with it."""
+    votes: dict[str, list[bool]] = defaultdict(list)
+    for value, d, found in zip(values, digits, keywords, strict=True):
+        if value is None or value not in layout.buckets or not found:
+            continue
+        kind = bucket_type(value)
+        if kind not in ("asset", "liability") or not any(
+            k in _INHERENT_TERM and bucket_type(layout.detail_bucket[k]) == kind for k in found[:2]
+        ):
+            continue
+        named = {b for b in _named_buckets(found[:2], layout) if bucket_type(b) == kind}
+        votes[_matched_prefix(scheme, d)].append(any(_compatible(value, b, layout) for b in named))
+    return frozenset(
+        prefix
+        for prefix, said in votes.items()
+        if len(said) >= weights.scheme_bucket_min
+        and sum(said) < weights.scheme_bucket_agreement * len(said)
+    )
+
+
+# details current or non-current by their nature: cash and stock are current, fixed assets
+# (tangible or not) are not
+_INHERENT_TERM = frozenset({"cash", "inventory", "fixed_assets", "intangibles"})
+
+
+def _compatible(value: str, named: str, layout: _Layout) -> bool:
+    """Whether a name's bucket fits the scheme's: the same, or either is its subtype's
+    catch-all ("Inventory" in a class of current assets)."""
+    if value == named:
+        return True
+    if value in layout.catch_all or named in layout.catch_all:
+        return layout.subtypes[value] == layout.subtypes[named]
+    return False
 
 
 def _prefix_terms(
@@ -991,10 +1071,13 @@ def _named_within(
     rest), and they are still interest and exchange differences. Likewise where the class
     is a catch-all (current liabilities, operating expenses) and the name says which bucket
     of the same subtype: trade creditors among the current liabilities, "Buildings" among
-    the operating expenses (its depreciation)."""
+    the operating expenses (its depreciation); and where a class of operating expenses holds
+    a cost of sales or stock named outright ("Cost of goods", "Materie prime": purchases)."""
     if weights is not None and weights.named_over_catch_all and bucket in layout.catch_all:
         named = _named_buckets(found, layout)
         same = any(layout.subtypes[n] == layout.subtypes[bucket] for n in named)
+        if weights.cost_of_sales_over_catch_all and bucket == "operating_expense":
+            same = same or "cost_of_sales" in named or "inventory" in found
         if same and bucket not in named:
             return True
     if bucket not in ("operating_expense", "revenue"):
