@@ -12,6 +12,7 @@ The detail inside the chosen bucket comes from multilingual keywords, else the b
 
 from __future__ import annotations
 
+import array
 import dataclasses
 import re
 from collections import defaultdict
@@ -285,7 +286,8 @@ def chart_features(
     """Hashed features of every account (concatenated), offsets, and name keywords."""
     accounts = with_codes(accounts)
     chains = chains if chains is not None else ancestors_in_chart(accounts)
-    all_hashes: list[int] = []
+    # a C array: numpy reads it at once, where a list of Python ints is read one by one
+    all_hashes = array.array("I")
     offsets = [0]
     keywords: list[list[str]] = []
     for account, chain in zip(accounts, chains, strict=True):
@@ -295,7 +297,7 @@ def chart_features(
             feature_hashes(account.name, account.code, account.parent_name, chain, found)
         )
         offsets.append(len(all_hashes))
-    return np.asarray(all_hashes, dtype=np.uint32), offsets, keywords
+    return np.frombuffer(all_hashes, dtype=np.uintc).astype(np.uint32), offsets, keywords
 
 
 # "Wareneingang 19 % Vorsteuer", "Erlöse 7 % USt": a tax rate before the tax's name says which
@@ -350,8 +352,11 @@ _TERM_SPAN = re.compile(
 )
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def _term_span(text: str) -> str | None:
-    found = _TERM_SPAN.search(text) if any(c.isdigit() for c in text) else None
+    found = _TERM_SPAN.search(text) if _DIGIT.search(text) else None
     if found is None:
         return None
     if found.group("range"):
@@ -429,9 +434,16 @@ def _scheme_scores(
     coded = [i for i, d in enumerate(digits) if d]
     if not coded:
         return {}
-    guess = [TYPES[int(k)] for k in type_prob.argmax(axis=1)]
+    guess = type_prob.argmax(axis=1)[coded]
+    # a scheme's value for a code is its value for the code's first few digits (its longest
+    # prefix's): each scheme looks up each distinct beginning of the chart's codes once
+    beginnings: dict[str, int] = {}
+    longest = _longest_prefix()
+    begins = np.asarray(
+        [beginnings.setdefault(digits[i][:longest], len(beginnings)) for i in coded]
+    )
     # only the names holding some scheme's words are looked at per scheme
-    every_word = frozenset().union(*(s.words for s in schemes().values()))
+    every_word = _every_scheme_word()
     tokens = [
         found for a in accounts if (found := every_word.intersection(normalise(a.name).split()))
     ]
@@ -444,7 +456,10 @@ def _scheme_scores(
     leading = max(said_by.values(), default=0.0)
     # the types the names' own words say ("Gain", "Aufwendungen"): unlike the model's guess,
     # free of what codes meant in the charts it learnt from
-    named = [(digits[i], kinds[0]) for i in coded if (kinds := type_words(accounts[i].name))]
+    named = [(j, TYPES.index(kinds[0])) for j, i in enumerate(coded)
+             if (kinds := type_words(accounts[i].name))]  # fmt: skip
+    named_begins = begins[[j for j, _kind in named]]
+    named_kinds = np.asarray([kind for _j, kind in named], dtype=np.int64)
     scores: dict[str, float] = {}
     named_agreement: dict[str, float] = {}
     for scheme in schemes().values():
@@ -452,17 +467,11 @@ def _scheme_scores(
             continue
         if scheme.own_language and not _in_language(said_by[scheme.key], leading):
             continue
-        agree = 0.0
-        total = 0
-        for i in coded:
-            value = scheme.lookup(digits[i])
-            if value is None:
-                continue
-            total += 1
-            allowed = _types_of(value)
-            if guess[i] in allowed:
-                # a value that allows several types says less: it agrees for less
-                agree += _SET_AGREEMENT[len(allowed)]
+        values = [scheme.lookup(beginning) for beginning in beginnings]
+        total = int(np.count_nonzero(np.asarray([v is not None for v in values])[begins]))
+        # (beginning, type): how far the value agrees where the names' likeliest type is that
+        fits = np.asarray([_agreements(v) for v in values])
+        agree = _total_in_order(fits[begins, guess])
         # a scheme for dotted codes maps only the balance sheet: judged where it speaks
         share = total if scheme.separated else len(coded)
         score = agree / share if total >= 0.6 * len(coded) else 0.0
@@ -478,11 +487,7 @@ def _scheme_scores(
                 score -= absent_penalty
         scores[scheme.key] = score
         if keyword_weight and named:
-            said_agree = 0.0
-            for code, kind in named:
-                value = scheme.lookup(code)
-                if value is not None and kind in (allowed := _types_of(value)):
-                    said_agree += _SET_AGREEMENT[len(allowed)]
+            said_agree = _total_in_order(fits[named_begins, named_kinds])
             named_agreement[scheme.key] = said_agree / len(named)
     if named_agreement:
         # a scheme the names' own words agree with less than with another counts less (a few
@@ -550,6 +555,30 @@ def _type_of(value: str) -> str:
 
 _STATEMENTS = {"pl": ("income", "expense"), "bs": ("asset", "liability", "equity")}
 _SET_AGREEMENT = {1: 1.0, 2: 0.8, 3: 0.5, 4: 0.3, 5: 0.0}
+
+
+@cache
+def _longest_prefix() -> int:
+    return max(s.longest for s in schemes().values())
+
+
+@cache
+def _agreements(value: str | None) -> tuple[float, ...]:
+    """How far each type agrees with a scheme's value: a value that allows several types
+    says less, so it agrees for less; none where it does not allow the type (or no value)."""
+    allowed = _types_of(value) if value is not None else ()
+    return tuple(_SET_AGREEMENT[len(allowed)] if kind in allowed else 0.0 for kind in TYPES)
+
+
+def _total_in_order(values: npt.NDArray[np.float64]) -> float:
+    """The sum of the values added one by one in order (bit for bit what a loop adding them
+    gives: numpy's `sum` adds pairwise, its `cumsum` in order)."""
+    return float(np.cumsum(values)[-1]) if len(values) else 0.0
+
+
+@cache
+def _every_scheme_word() -> frozenset[str]:
+    return frozenset().union(*(s.words for s in schemes().values()))
 
 
 @cache
