@@ -592,12 +592,22 @@ def _types_of(value: str) -> tuple[str, ...]:
 
 def _consensus(groups: list[str | None], prob: Floats) -> Floats:
     """Leave-one-out mean type probability of the other accounts in the same group."""
+    return _consensus_of(_group_ids(groups), prob)
+
+
+def _group_ids(groups: list[str | None]) -> npt.NDArray[np.int64]:
+    """Each account's group numbered from 0 in order of appearance; -1 for none."""
     keys: dict[str, int] = {}
-    ids = np.fromiter((-1 if g is None else keys.setdefault(g, len(keys)) for g in groups),
-                      dtype=np.int64, count=len(groups))  # fmt: skip
+    return np.asarray(
+        [-1 if g is None else keys.setdefault(g, len(keys)) for g in groups], dtype=np.int64
+    )
+
+
+def _consensus_of(ids: npt.NDArray[np.int64], prob: Floats) -> Floats:
+    """`_consensus` of groups numbered by `_group_ids`."""
     out = np.full(prob.shape, 1.0 / prob.shape[1], dtype=np.float32)
     # one pass over all groups at once (a Python loop per group was a tenth of the time)
-    counts = np.bincount(ids[ids >= 0], minlength=len(keys))
+    counts = np.bincount(ids[ids >= 0], minlength=int(ids.max(initial=-1)) + 1)
     member = ids >= 0
     member[member] = counts[ids[member]] >= 2
     if not member.any():
@@ -606,7 +616,7 @@ def _consensus(groups: list[str | None], prob: Floats) -> Floats:
     order = np.argsort(idx, kind="stable")
     ordered = idx[order]
     starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-    totals = np.zeros((len(keys), prob.shape[1]), dtype=np.float32)
+    totals = np.zeros((len(counts), prob.shape[1]), dtype=np.float32)
     totals[ordered[starts]] = np.add.reduceat(prob[member][order], starts, axis=0)
     out[member] = (totals[idx] - prob[member]) / (counts[idx] - 1)[:, None]
     return out
@@ -664,12 +674,13 @@ def _chart_consensus(
     weights: Weights,
 ) -> Floats:
     """Rounds of: what the other accounts of the same prefix or parent now look like."""
+    numbered = [(_group_ids(members), weight) for members, weight in groups]
     for _round in range(max(1, weights.rounds)):
         type_rules = own_rules.copy()
         votes: Floats = (prob**weights.sharpen).astype(np.float32)
         votes /= votes.sum(axis=1, keepdims=True)
-        for members, weight in groups:
-            type_rules += weight * np.log(_consensus(members, votes) + 0.05)
+        for ids, weight in numbered:
+            type_rules += weight * np.log(_consensus_of(ids, votes) + 0.05)
         type_rules[own_class] = platform_rules[own_class]
         prob = np.exp(_log_softmax(combined + type_rules))
     return prob

@@ -19,6 +19,12 @@ import numpy.typing as npt
 HASH_BITS = 18
 HASH_MASK = (1 << HASH_BITS) - 1
 _NON_WORD = re.compile(r"[^\w]+|_")
+# the combining diacritical marks (accents) that decomposing a letter leaves, most of them
+_ACCENTS = re.compile(
+    "["
+    + "".join(re.escape(c) for c in map(chr, range(0x300, 0x370)) if unicodedata.combining(c))
+    + "]"
+)
 
 
 @cache
@@ -27,8 +33,9 @@ def normalise(text: str) -> str:
     if text.isascii():  # nothing to decompose (most names)
         plain = text.lower()
     else:
-        decomposed = unicodedata.normalize("NFKD", text.casefold())
-        plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+        plain = _ACCENTS.sub("", unicodedata.normalize("NFKD", text.casefold()))
+        if any(map(unicodedata.combining, plain)):  # other scripts' combining marks
+            plain = "".join(c for c in plain if not unicodedata.combining(c))
     return " ".join(_NON_WORD.sub(" ", plain).split())
 
 
@@ -36,7 +43,7 @@ def normalise(text: str) -> str:
 def words(text: str) -> tuple[str, ...]:
     """The normalised words of a text, those beginning with a digit left out."""
     # `isdecimal` is the regular expressions' `\d` (Unicode category Nd)
-    return tuple(w for w in normalise(text).split() if not w[0].isdecimal())
+    return tuple([w for w in normalise(text).split() if not w[0].isdecimal()])
 
 
 Affixes = dict[str, tuple[str, ...]]
@@ -60,7 +67,9 @@ class KeywordIndex:
     # prefixes' length of every prefix and the shortest endings' of every ending (a word
     # that begins with none of those has none of the prefixes: most words)
     phrase_sizes: dict[str, tuple[int, ...]] = field(init=False, repr=False, compare=False)
+    head_size: int = field(init=False, repr=False, compare=False)
     prefix_heads: frozenset[str] = field(init=False, repr=False, compare=False)
+    tail_size: int = field(init=False, repr=False, compare=False)
     suffix_tails: frozenset[str] = field(init=False, repr=False, compare=False)
     plain_words: set[str] = field(init=False, repr=False, compare=False)  # seen: no affixes
 
@@ -71,17 +80,19 @@ class KeywordIndex:
         found = {word: tuple(sorted(lengths)) for word, lengths in sizes.items()}
         object.__setattr__(self, "phrase_sizes", found)
         least = min(self.prefix_sizes, default=0)
+        object.__setattr__(self, "head_size", least)
         heads = frozenset(p[:least] for p in self.prefixes if len(p) >= least > 0)
         object.__setattr__(self, "prefix_heads", heads)
         least = min(self.suffix_sizes, default=0)
+        object.__setattr__(self, "tail_size", least)
         tails = frozenset(p[-least:] for p in self.suffixes if len(p) >= least > 0)
         object.__setattr__(self, "suffix_tails", tails)
         object.__setattr__(self, "plain_words", set())
 
     def _affixed(self, token: str) -> tuple[str, ...]:
         """Details of the prefixes and compound endings ("Mietaufwand" → "*aufwand") of a word."""
-        if token[: min(self.prefix_sizes, default=0)] not in self.prefix_heads and (
-            token[-min(self.suffix_sizes, default=0) :] not in self.suffix_tails
+        if token[: self.head_size] not in self.prefix_heads and (
+            token[-self.tail_size :] not in self.suffix_tails
         ):
             return ()
         n = len(token)
@@ -218,6 +229,8 @@ _NAME_CODE = re.compile(r"\s*(\d{1,10})\s?-\s?(?=[^\d\s])")
 @lru_cache(maxsize=1 << 16)
 def code_digits(code: str) -> str:
     """The digits of a code (dotted sections joined); a range's first code."""
+    if code.isdigit():  # most codes
+        return code
     found = _CODE_RANGE.match(code)
     if found:
         return found.group(1)
@@ -281,7 +294,21 @@ def hashed(features: list[str]) -> list[int]:
 
 @lru_cache(maxsize=1 << 17)
 def _token_hashes(tag: str, gram_tag: str, token: str) -> tuple[int, ...]:
-    return tuple(hashed([tag + token, *(_grams(token, gram_tag) if gram_tag else ())]))
+    whole = zlib.crc32((tag + token).encode()) & HASH_MASK
+    if not gram_tag:
+        return (whole,)
+    padded = f"<{token}>".encode()
+    if len(padded) != len(token) + 2:  # not ASCII: a character is not a byte
+        return (whole, *hashed(_grams(token, gram_tag)))
+    # the CRC of the tag continued over a gram's bytes is the CRC of the tagged gram (as
+    # `_grams` writes it), without building and encoding every tagged gram
+    tagged = zlib.crc32(gram_tag.encode())
+    crc = zlib.crc32
+    return (
+        whole,
+        *[crc(padded[i : i + n], tagged) & HASH_MASK
+          for n in (3, 4, 5) for i in range(len(padded) - n + 1)],
+    )  # fmt: skip
 
 
 @lru_cache(maxsize=1 << 16)
