@@ -286,8 +286,7 @@ def chart_features(
     """Hashed features of every account (concatenated), offsets, and name keywords."""
     accounts = with_codes(accounts)
     chains = chains if chains is not None else ancestors_in_chart(accounts)
-    # a C array: numpy reads it at once, where a list of Python ints is read one by one
-    all_hashes = array.array("I")
+    all_hashes: list[int] = []
     offsets = [0]
     keywords: list[list[str]] = []
     for account, chain in zip(accounts, chains, strict=True):
@@ -297,7 +296,9 @@ def chart_features(
             feature_hashes(account.name, account.code, account.parent_name, chain, found)
         )
         offsets.append(len(all_hashes))
-    return np.frombuffer(all_hashes, dtype=np.uintc).astype(np.uint32), offsets, keywords
+    # through a C array: numpy reads that at once, where it reads a list of ints one by one
+    packed = np.frombuffer(array.array("I", all_hashes), dtype=np.uintc).astype(np.uint32)
+    return packed, offsets, keywords
 
 
 # "Wareneingang 19 % Vorsteuer", "Erlöse 7 % USt": a tax rate before the tax's name says which
@@ -525,7 +526,11 @@ def _shared_section(accounts: Sequence[AccountInput], digits: list[str]) -> str:
     coded = [a.code for a, d in zip(accounts, digits, strict=True) if d]
     if len(coded) < 20:
         return ""
-    first = {m.group(1) if (m := _SECTION.match(code)) else "" for code in coded}
+    # (a code of digits alone has no section: most charts' codes, read without the pattern)
+    first = {
+        "" if code.isdigit() else m.group(1) if (m := _SECTION.match(code)) else ""
+        for code in coded
+    }
     return first.pop() if len(first) == 1 else ""
 
 

@@ -112,10 +112,12 @@ class KeywordIndex:
 
     def matches(self, tokens: Sequence[str]) -> list[str]:
         """Details whose keywords occur in the words, longest phrases first, no repeats."""
-        found: list[str] = []
         tokens = tuple(tokens)
-        n = len(tokens)
         sizes = self.phrase_sizes
+        if sizes.keys().isdisjoint(tokens) and self.plain_words.issuperset(tokens):
+            return []  # most texts: no phrase begins at any word, no word has an affix
+        found: list[str] = []
+        n = len(tokens)
         # (-length, start) of every phrase that may begin at a word: longest first, then leftmost
         spans = (
             []
