@@ -463,16 +463,15 @@ def _scheme_scores(
     named_kinds = np.asarray([kind for _j, kind in named], dtype=np.int64)
     scores: dict[str, float] = {}
     named_agreement: dict[str, float] = {}
+    number, fits = _value_fits()
     for scheme in schemes().values():
         if scheme.separated and not dotted:
             continue
         if scheme.own_language and not _in_language(said_by[scheme.key], leading):
             continue
-        values = [scheme.lookup(beginning) for beginning in beginnings]
-        total = int(np.count_nonzero(np.asarray([v is not None for v in values])[begins]))
-        # (beginning, type): how far the value agrees where the names' likeliest type is that
-        fits = np.asarray([_agreements(v) for v in values])
-        agree = _total_in_order(fits[begins, guess])
+        values = np.asarray([number[scheme.lookup(beginning)] for beginning in beginnings])
+        total = int(np.count_nonzero(values[begins]))
+        agree = _total_in_order(fits[values[begins], guess])
         # a scheme for dotted codes maps only the balance sheet: judged where it speaks
         share = total if scheme.separated else len(coded)
         score = agree / share if total >= 0.6 * len(coded) else 0.0
@@ -488,7 +487,7 @@ def _scheme_scores(
                 score -= absent_penalty
         scores[scheme.key] = score
         if keyword_weight and named:
-            said_agree = _total_in_order(fits[named_begins, named_kinds])
+            said_agree = _total_in_order(fits[values[named_begins], named_kinds])
             named_agreement[scheme.key] = said_agree / len(named)
     if named_agreement:
         # a scheme the names' own words agree with less than with another counts less (a few
@@ -573,6 +572,16 @@ def _agreements(value: str | None) -> tuple[float, ...]:
     says less, so it agrees for less; none where it does not allow the type (or no value)."""
     allowed = _types_of(value) if value is not None else ()
     return tuple(_SET_AGREEMENT[len(allowed)] if kind in allowed else 0.0 for kind in TYPES)
+
+
+@cache
+def _value_fits() -> tuple[dict[str | None, int], npt.NDArray[np.float64]]:
+    """Every value of every scheme numbered from 1 (0: no value), and each one's
+    `_agreements` in its row."""
+    values = dict.fromkeys(v for s in schemes().values() for v in s.prefixes.values())
+    ordered: list[str | None] = [None, *values]
+    number = {value: i for i, value in enumerate(ordered)}
+    return number, np.asarray([_agreements(value) for value in ordered], dtype=np.float64)
 
 
 def _total_in_order(values: npt.NDArray[np.float64]) -> float:
