@@ -12,6 +12,7 @@ The detail inside the chosen bucket comes from multilingual keywords, else the b
 
 from __future__ import annotations
 
+import array
 import dataclasses
 import re
 from collections import defaultdict
@@ -314,7 +315,9 @@ def chart_features(
             feature_hashes(account.name, account.code, account.parent_name, chain, found)
         )
         offsets.append(len(all_hashes))
-    return np.asarray(all_hashes, dtype=np.uint32), offsets, keywords
+    # through a C array: numpy reads that at once, where it reads a list of ints one by one
+    packed = np.frombuffer(array.array("I", all_hashes), dtype=np.uintc).astype(np.uint32)
+    return packed, offsets, keywords
 
 
 # "Wareneingang 19 % Vorsteuer", "Erlöse 7 % USt": a tax rate before the tax's name says which
@@ -377,8 +380,11 @@ _TERM_SPAN = re.compile(
 )
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def _term_span(text: str) -> str | None:
-    found = _TERM_SPAN.search(text) if any(c.isdigit() for c in text) else None
+    found = _TERM_SPAN.search(text) if _DIGIT.search(text) else None
     if found is None:
         return None
     if found.group("range"):
@@ -456,9 +462,16 @@ def _scheme_scores(
     coded = [i for i, d in enumerate(digits) if d]
     if not coded:
         return {}
-    guess = [TYPES[int(k)] for k in type_prob.argmax(axis=1)]
+    guess = type_prob.argmax(axis=1)[coded]
+    # a scheme's value for a code is its value for the code's first few digits (its longest
+    # prefix's): each scheme looks up each distinct beginning of the chart's codes once
+    beginnings: dict[str, int] = {}
+    longest = _longest_prefix()
+    begins = np.asarray(
+        [beginnings.setdefault(digits[i][:longest], len(beginnings)) for i in coded]
+    )
     # only the names holding some scheme's words are looked at per scheme
-    every_word = frozenset().union(*(s.words for s in schemes().values()))
+    every_word = _every_scheme_word()
     tokens = [
         found for a in accounts if (found := every_word.intersection(normalise(a.name).split()))
     ]
@@ -471,25 +484,21 @@ def _scheme_scores(
     leading = max(said_by.values(), default=0.0)
     # the types the names' own words say ("Gain", "Aufwendungen"): unlike the model's guess,
     # free of what codes meant in the charts it learnt from
-    named = [(digits[i], kinds[0]) for i in coded if (kinds := type_words(accounts[i].name))]
+    named = [(j, TYPES.index(kinds[0])) for j, i in enumerate(coded)
+             if (kinds := type_words(accounts[i].name))]  # fmt: skip
+    named_begins = begins[[j for j, _kind in named]]
+    named_kinds = np.asarray([kind for _j, kind in named], dtype=np.int64)
     scores: dict[str, float] = {}
     named_agreement: dict[str, float] = {}
+    number, fits = _value_fits()
     for scheme in schemes().values():
         if scheme.separated and not dotted:
             continue
         if scheme.own_language and not _in_language(said_by[scheme.key], leading):
             continue
-        agree = 0.0
-        total = 0
-        for i in coded:
-            value = scheme.lookup(digits[i])
-            if value is None:
-                continue
-            total += 1
-            allowed = _types_of(value)
-            if guess[i] in allowed:
-                # a value that allows several types says less: it agrees for less
-                agree += _SET_AGREEMENT[len(allowed)]
+        values = np.asarray([number[scheme.lookup(beginning)] for beginning in beginnings])
+        total = int(np.count_nonzero(values[begins]))
+        agree = _total_in_order(fits[values[begins], guess])
         # a scheme for dotted codes maps only the balance sheet: judged where it speaks
         share = total if scheme.separated else len(coded)
         score = agree / share if total >= 0.6 * len(coded) else 0.0
@@ -505,11 +514,7 @@ def _scheme_scores(
                 score -= absent_penalty
         scores[scheme.key] = score
         if keyword_weight and named:
-            said_agree = 0.0
-            for code, kind in named:
-                value = scheme.lookup(code)
-                if value is not None and kind in (allowed := _types_of(value)):
-                    said_agree += _SET_AGREEMENT[len(allowed)]
+            said_agree = _total_in_order(fits[values[named_begins], named_kinds])
             named_agreement[scheme.key] = said_agree / len(named)
     if named_agreement:
         # a scheme the names' own words agree with less than with another counts less (a few
@@ -547,7 +552,11 @@ def _shared_section(accounts: Sequence[AccountInput], digits: list[str]) -> str:
     coded = [a.code for a, d in zip(accounts, digits, strict=True) if d]
     if len(coded) < 20:
         return ""
-    first = {m.group(1) if (m := _SECTION.match(code)) else "" for code in coded}
+    # (a code of digits alone has no section: most charts' codes, read without the pattern)
+    first = {
+        "" if code.isdigit() else m.group(1) if (m := _SECTION.match(code)) else ""
+        for code in coded
+    }
     return first.pop() if len(first) == 1 else ""
 
 
@@ -580,6 +589,40 @@ _SET_AGREEMENT = {1: 1.0, 2: 0.8, 3: 0.5, 4: 0.3, 5: 0.0}
 
 
 @cache
+def _longest_prefix() -> int:
+    return max(s.longest for s in schemes().values())
+
+
+@cache
+def _agreements(value: str | None) -> tuple[float, ...]:
+    """How far each type agrees with a scheme's value: a value that allows several types
+    says less, so it agrees for less; none where it does not allow the type (or no value)."""
+    allowed = _types_of(value) if value is not None else ()
+    return tuple(_SET_AGREEMENT[len(allowed)] if kind in allowed else 0.0 for kind in TYPES)
+
+
+@cache
+def _value_fits() -> tuple[dict[str | None, int], npt.NDArray[np.float64]]:
+    """Every value of every scheme numbered from 1 (0: no value), and each one's
+    `_agreements` in its row."""
+    values = dict.fromkeys(v for s in schemes().values() for v in s.prefixes.values())
+    ordered: list[str | None] = [None, *values]
+    number = {value: i for i, value in enumerate(ordered)}
+    return number, np.asarray([_agreements(value) for value in ordered], dtype=np.float64)
+
+
+def _total_in_order(values: npt.NDArray[np.float64]) -> float:
+    """The sum of the values added one by one in order (bit for bit what a loop adding them
+    gives: numpy's `sum` adds pairwise, its `cumsum` in order)."""
+    return float(np.cumsum(values)[-1]) if len(values) else 0.0
+
+
+@cache
+def _every_scheme_word() -> frozenset[str]:
+    return frozenset().union(*(s.words for s in schemes().values()))
+
+
+@cache
 def _types_of(value: str) -> tuple[str, ...]:
     """The types a scheme's value allows: one, a statement's ("pl" income or expense), or
     those of "asset|liability" (either, where the scheme mixes debit and credit balances)."""
@@ -590,12 +633,22 @@ def _types_of(value: str) -> tuple[str, ...]:
 
 def _consensus(groups: list[str | None], prob: Floats) -> Floats:
     """Leave-one-out mean type probability of the other accounts in the same group."""
+    return _consensus_of(_group_ids(groups), prob)
+
+
+def _group_ids(groups: list[str | None]) -> npt.NDArray[np.int64]:
+    """Each account's group numbered from 0 in order of appearance; -1 for none."""
     keys: dict[str, int] = {}
-    ids = np.fromiter((-1 if g is None else keys.setdefault(g, len(keys)) for g in groups),
-                      dtype=np.int64, count=len(groups))  # fmt: skip
+    return np.asarray(
+        [-1 if g is None else keys.setdefault(g, len(keys)) for g in groups], dtype=np.int64
+    )
+
+
+def _consensus_of(ids: npt.NDArray[np.int64], prob: Floats) -> Floats:
+    """`_consensus` of groups numbered by `_group_ids`."""
     out = np.full(prob.shape, 1.0 / prob.shape[1], dtype=np.float32)
     # one pass over all groups at once (a Python loop per group was a tenth of the time)
-    counts = np.bincount(ids[ids >= 0], minlength=len(keys))
+    counts = np.bincount(ids[ids >= 0], minlength=int(ids.max(initial=-1)) + 1)
     member = ids >= 0
     member[member] = counts[ids[member]] >= 2
     if not member.any():
@@ -604,7 +657,7 @@ def _consensus(groups: list[str | None], prob: Floats) -> Floats:
     order = np.argsort(idx, kind="stable")
     ordered = idx[order]
     starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-    totals = np.zeros((len(keys), prob.shape[1]), dtype=np.float32)
+    totals = np.zeros((len(counts), prob.shape[1]), dtype=np.float32)
     totals[ordered[starts]] = np.add.reduceat(prob[member][order], starts, axis=0)
     out[member] = (totals[idx] - prob[member]) / (counts[idx] - 1)[:, None]
     return out
@@ -678,12 +731,13 @@ def _chart_consensus(
     weights: Weights,
 ) -> Floats:
     """Rounds of: what the other accounts of the same prefix or parent now look like."""
+    numbered = [(_group_ids(members), weight) for members, weight in groups]
     for _round in range(max(1, weights.rounds)):
         type_rules = own_rules.copy()
         votes: Floats = (prob**weights.sharpen).astype(np.float32)
         votes /= votes.sum(axis=1, keepdims=True)
-        for members, weight in groups:
-            type_rules += weight * np.log(_consensus(members, votes) + 0.05)
+        for ids, weight in numbered:
+            type_rules += weight * np.log(_consensus_of(ids, votes) + 0.05)
         type_rules[own_class] = platform_rules[own_class]
         prob = np.exp(_log_softmax(combined + type_rules))
     return prob

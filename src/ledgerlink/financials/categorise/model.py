@@ -44,7 +44,7 @@ class LinearModel:
             columns[name] = slice(start, start + len(head.classes))
             start += len(head.classes)
         stacked = (
-            np.hstack([head.weights for head in self.heads.values()]).astype(np.float32)
+            np.hstack([head.weights for head in self.heads.values()]).astype(np.float32, copy=False)
             if self.heads
             else np.zeros((len(self.keys), 0), dtype=np.float32)
         )
@@ -59,10 +59,7 @@ class LinearModel:
         n = len(offsets) - 1
         total = np.zeros((n, self.stacked.shape[1]), dtype=np.float32)
         if len(self.keys) and len(hashes):
-            pos = self.lookup[hashes]
-            hit = pos >= 0
-            owner = np.repeat(np.arange(n), np.diff(np.asarray(offsets)))
-            _segment_add(total, owner[hit], self.stacked[pos[hit]])
+            _segment_add(total, self.lookup[hashes], offsets, self.stacked)
         out = {}
         for name, head in self.heads.items():
             part = total[:, self.columns[name]]
@@ -76,20 +73,20 @@ class LinearModel:
         out = np.tile(part.bias, (n, 1)).astype(np.float32)
         if len(self.keys) == 0 or len(hashes) == 0:
             return out
-        pos = self.lookup[hashes]
-        hit = pos >= 0
-        owner = np.repeat(np.arange(n), np.diff(np.asarray(offsets)))
-        _segment_add(out, owner[hit], part.weights[pos[hit]])
+        _segment_add(out, self.lookup[hashes], offsets, part.weights)
         return out
 
 
-def _segment_add(out: Floats, owner: npt.NDArray[np.int64], rows: Floats) -> None:
-    # owners are sorted (features are concatenated account by account)
-    if len(owner) == 0:
-        return
-    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
-    sums = np.add.reduceat(rows, starts, axis=0)
-    out[owner[starts]] += sums
+def _segment_add(
+    out: Floats, pos: npt.NDArray[np.int32], offsets: list[int], weights: Floats
+) -> None:
+    """Adds to each account's row the weights of its features the model has (`pos` ≥ 0)."""
+    hit = pos >= 0
+    # where each account's features the model has begin among them all, and end
+    bounds = np.concatenate(([0], np.cumsum(hit)))[offsets]
+    some = bounds[1:] > bounds[:-1]
+    if some.any():
+        out[some] += np.add.reduceat(weights.take(pos[hit], axis=0), bounds[:-1][some], axis=0)
 
 
 def softmax(scores: Floats) -> Floats:
