@@ -118,3 +118,9 @@ def test_a_top_group_of_cost_or_income_accounts_names_its_type():
         AccountInput(name="Gebouwen", parent_name="Afschrijvingen"),
     ]
     assert suggest(chart)[2].type == "expense"
+
+
+def test_dutch_taxes_on_the_result_are_costs_and_taxes_alone_name_no_type():
+    assert type_words("Belastingen gewoon resultaat") == ["expense"]
+    assert type_words("Belasting Voorgaande Jaren") == ["expense"]
+    assert type_words("Belastingen") == []  # a group of tax payable too
