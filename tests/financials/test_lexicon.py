@@ -118,3 +118,16 @@ def test_a_top_group_of_cost_or_income_accounts_names_its_type():
         AccountInput(name="Gebouwen", parent_name="Afschrijvingen"),
     ]
     assert suggest(chart)[2].type == "expense"
+
+
+def test_dutch_taxes_on_the_result_are_costs_and_taxes_alone_name_no_type():
+    assert type_words("Belastingen gewoon resultaat") == ["expense"]
+    assert type_words("Belasting Voorgaande Jaren") == ["expense"]
+    assert type_words("Belastingen") == []  # a group of tax payable too
+
+
+def test_revaluation_surplus_and_other_comprehensive_income_are_equity():
+    # an equity reserve, not the income its name ends with
+    assert type_words("Other comprehensive income") == ["equity"]
+    assert type_words("Property, plant and equipment revaluation surplus") == ["equity"]
+    assert type_words("Undistributed Profits/Losses")[:1] == ["equity"]

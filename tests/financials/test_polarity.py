@@ -184,3 +184,20 @@ def test_a_name_marked_as_a_deduction_is_no_income():
     assert out["1.02.03.01.03"] == "asset"  # on the balance sheet, a contra account of its group
     off = suggest(chart, model=model, weights=Weights(code_section=0.0, deduction=0.0))
     assert off[2].type == "income"  # its neighbours' type, without the mark
+
+
+@pytest.mark.parametrize(
+    ("name", "kinds"),
+    [
+        ("PROVENTI FINANZIARI", ["income"]),  # financial income, numbered among the costs
+        ("Sopravvenienze attive", ["income"]),
+        ("Finanzerträge", ["income"]),
+        ("Oneri finanziari vari", ["expense"]),
+        ("Finance costs", ["expense"]),
+        # costs transferred out are credits: income, though they name financial charges
+        ("Transferts de charges financières", ["income"]),
+        ("Transfer of Financial Expenses - Other Financial Expenses", ["income"]),
+    ],
+)
+def test_financial_income_and_costs_named_outright(name, kinds):
+    assert polarity_words(name) == kinds

@@ -75,7 +75,12 @@ def test_tax_to_recover_named_outright_is_an_asset_even_in_a_class_of_debts():
         ("Tax Receivable", ["asset"]),
         # Dutch input VAT is numbered among the VAT payable it reduces: no side word
         ("Voorbelasting hoog", []),
-        ("Trade creditors", []),
+        ("Trade creditors", ["liability"]),
+        ("Emprunts courants liés au cycle d'exploitation", ["liability"]),  # borrowings
+        ("Produits constatés d'avance", ["liability"]),  # deferred income
+        ("Personnel, avances", ["asset"]),  # advances to the staff
+        # a name of both sides names both ("Taxes payable/receivable")
+        ("Taxes payable/receivable", ["liability", "asset"]),
     ],
 )
 def test_side_words(name, sides):
@@ -129,3 +134,21 @@ def test_a_balance_written_after_the_name_says_its_side():
     marked = suggest(croatian, model=_rules_only())[0]
     unmarked = suggest(croatian, model=_rules_only(), weights=Weights(balance_mark=0.0))[0]
     assert marked.confidence == unmarked.confidence
+
+
+def test_debts_named_outright_are_liabilities_even_in_a_class_of_assets():
+    # an Ethiopian chart's liabilities in its class 3, a Tunisian one's borrowings in class 50:
+    # numbered where another plan keeps its assets
+    rows = [*_CHART, ("1300", "Salary payable"), ("1310", "Trade Creditors"),
+            ("1320", "Deferred income")]  # fmt: skip
+    out = _types(rows)
+    assert [out[c] for c in ("1300", "1310", "1320")] == ["liability"] * 3
+    assert (out["1100"], out["1200"]) == ("asset", "asset")
+    closed = _types(rows, Weights(side_opens_class=False))
+    assert [closed[c] for c in ("1300", "1310", "1320")] == ["asset"] * 3
+
+
+def test_advances_to_the_staff_are_claims_even_among_the_debts():
+    rows = [*_CHART, ("2400", "Staff advances"), ("2410", "Salary advances")]
+    out = _types(rows)
+    assert (out["2400"], out["2410"]) == ("asset", "asset")
