@@ -11,6 +11,7 @@ from ledgerlink.financials.categorise.engine import (
     type_words,
 )
 from ledgerlink.financials.categorise.text import build_keyword_index, normalise, repair_mojibake
+from tests.financials.test_level2 import _rules_only
 
 
 def test_an_ending_matches_a_compound_but_never_the_whole_word():
@@ -103,6 +104,13 @@ def test_a_chart_whose_encoding_was_misread_is_read_as_written():
     assert repair_mojibake("DIVISÃO DE CAPITAL") == "DIVISÃO DE CAPITAL"
     assert repair_mojibake("Intérêts à recevoir") == "Intérêts à recevoir"
     assert repair_mojibake("¿Qué es?") == "¿Qué es?"
+    assert repair_mojibake("Eau m³ à payer") == "Eau m³ à payer"  # a cubic metre
+    assert repair_mojibake("Œuvres sociales") == "Œuvres sociales"
+
+
+def test_polish_names_written_in_windows_cp1250_are_repaired_as_cp1250():
+    # "ą" read as cp1252 is "¹", which ISO-8859-2 would make "š"
+    assert repair_mojibake("Zobowi¹zania z tytu³u dostaw") == "Zobowiązania z tytułu dostaw"
 
 
 def test_a_top_group_of_cost_or_income_accounts_names_its_type():
@@ -111,13 +119,18 @@ def test_a_top_group_of_cost_or_income_accounts_names_its_type():
     assert type_words("Ertragskonten") == ["income"]
     assert type_words("Overige inkomsten") == ["income"]
     assert type_words("Inkomsten belastingen") == ["expense"]  # a tax on income is a cost
+
     # "Gebouwen" (buildings) under "Afschrijvingen" under the cost accounts: a depreciation
-    chart = [
-        AccountInput(name="Kostenrekeningen"),
-        AccountInput(name="Afschrijvingen", parent_name="Kostenrekeningen"),
-        AccountInput(name="Gebouwen", parent_name="Afschrijvingen"),
-    ]
-    assert suggest(chart)[2].type == "expense"
+    def buildings_under(top: str) -> str:
+        chart = [
+            AccountInput(name=top),
+            AccountInput(name="Afschrijvingen", parent_name=top),
+            AccountInput(name="Gebouwen", parent_name="Afschrijvingen"),
+        ]
+        return suggest(chart, model=_rules_only())[2].type
+
+    assert buildings_under("Kostenrekeningen") == "expense"
+    assert buildings_under("Diversen") == "asset"  # a top group that names no type
 
 
 def test_dutch_taxes_on_the_result_are_costs_and_taxes_alone_name_no_type():

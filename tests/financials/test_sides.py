@@ -134,6 +134,11 @@ def test_a_balance_written_after_the_name_says_its_side():
     marked = suggest(croatian, model=_rules_only())[0]
     unmarked = suggest(croatian, model=_rules_only(), weights=Weights(balance_mark=0.0))[0]
     assert marked.confidence == unmarked.confidence
+    # a clearing account of either balance says neither
+    suspense = [AccountInput(name="Suspense Dr/Cr", code="4710", country="FR")]
+    marked = suggest(suspense, model=_rules_only())[0]
+    unmarked = suggest(suspense, model=_rules_only(), weights=Weights(balance_mark=0.0))[0]
+    assert marked.confidence == unmarked.confidence
 
 
 def test_debts_named_outright_are_liabilities_even_in_a_class_of_assets():

@@ -330,7 +330,7 @@ _RATE_ANNOTATION = re.compile(
 
 # "Partners current account Dr.", "رصيد الشركاء Cr.": a debit or credit balance written after the
 # name (capitalised: Croatian "i dr." is "and others")
-_BALANCE_MARK = re.compile(r"(?<![\w.])(Dr|Cr)\.?\s*$")
+_BALANCE_MARK = re.compile(r"(?<![\w./])(Dr|Cr)\.?\s*$")  # not "Suspense Dr/Cr": both
 
 # "(-) Vendas canceladas", "(–)Amortización": the name marked as a deduction from its group
 _DEDUCTION = re.compile(r"\s*\(\s*[-–−]\s*\)")
@@ -1040,8 +1040,10 @@ _INHERENT_TERM = frozenset({"cash", "inventory", "fixed_assets", "intangibles"})
 
 
 def _compatible(value: str, named: str, layout: _Layout) -> bool:
-    """Whether a name's bucket fits the scheme's: the same, or either is its subtype's
-    catch-all ("Inventory" in a class of current assets)."""
+    """Whether a name's bucket fits the scheme's: the same, or of the same subtype where either
+    is its catch-all. Stock (other current assets) thus fits a class of receivables: measured,
+    where Latin-American charts' "11" mixes receivables, investments and stock, letting stock
+    disown it left those accounts to weaker guesses (11 worse at level-2)."""
     if value == named:
         return True
     if value in layout.catch_all or named in layout.catch_all:

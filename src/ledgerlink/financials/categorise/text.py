@@ -29,7 +29,11 @@ _ACCENTS = re.compile(
 
 # Central European text (ISO-8859-2, cp1250) read as Latin-1: "Sprzeda¿" is "Sprzedaż",
 # "Pozosta³e" "Pozostałe". These symbols inside a word are that mojibake, never a name's own
-_CENTRAL_MOJIBAKE = re.compile(r"(?<=[^\W\d_])[¿³¶±¼]|[¦¯¬][^\W\d_]")
+# ("m³" is a cubic metre: "³" counts only between letters)
+_CENTRAL_MOJIBAKE = re.compile(r"(?<=[^\W\d_])(?:[¿¶±¼]|³(?=[^\W\d_]))|[¦¯¬][^\W\d_]")
+# letters only Windows' cp1250 (not ISO-8859-2) leaves when read as cp1252: "Zobowi¹zania"
+# (ą), "Wartoœæ" (ś); a name holding one was written in cp1250
+_CP1250_SIGNS = re.compile("[¹¥œŒŸ]")
 # UTF-8 read as Latin-1 or cp1252: "CrÃ©ances" is "Créances"
 _UTF8_MOJIBAKE = re.compile(
     "[ÂÃÄÅ][\u0080-\u00bf\u2018-\u203a\u0152\u0153\u0160\u0161\u017d\u017e\u0178\u02c6\u02dc]"
@@ -48,9 +52,12 @@ def repair_mojibake(text: str) -> str:
             except UnicodeError:
                 continue
     if _CENTRAL_MOJIBAKE.search(text):
-        for codec in ("latin-1", "cp1252"):
+        pairs = [("latin-1", "iso-8859-2"), ("cp1252", "cp1250")]
+        if _CP1250_SIGNS.search(text):
+            pairs.reverse()
+        for read_as, written_in in pairs:
             try:
-                return text.encode(codec).decode("iso-8859-2" if codec == "latin-1" else "cp1250")
+                return text.encode(read_as).decode(written_in)
             except UnicodeError:
                 continue
     return text
